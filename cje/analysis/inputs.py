@@ -1,0 +1,84 @@
+"""Per-policy arrays that do not depend on which oracle labels are kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cje.calibration.folds import folds_from_hash
+from cje.calibration.weights import weights_from_log
+from cje.data.tables import Dataset
+
+WEIGHT_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class PolicyInputs:
+    """Everything about one target policy that the estimators read.
+
+    ``rows`` are the logged rows analysed for this policy (both log-probs
+    present). The DR family works on ``dr_rows``, the analysed rows whose
+    prompt also has fresh draws; ``dr_fresh_cluster`` maps each of
+    ``dr_fresh`` (indices into the fresh draws) to its position in ``dr_rows``.
+    Direct estimators cluster fresh draws and labelled logged rows over the
+    union of their prompts (``direct_*``).
+    """
+
+    policy: str
+    rows: np.ndarray = field(repr=False)
+    log_weight: np.ndarray = field(repr=False)
+    weight: np.ndarray = field(repr=False)
+    weight_fold: np.ndarray = field(repr=False)
+    n_dropped_logprob: int
+    fresh_judge: np.ndarray = field(repr=False)
+    fresh_oracle: np.ndarray = field(repr=False)
+    dr_rows: np.ndarray = field(repr=False)
+    dr_fresh: np.ndarray = field(repr=False)
+    dr_fresh_cluster: np.ndarray = field(repr=False)
+    direct_fresh_cluster: np.ndarray = field(repr=False)
+    direct_logged_cluster: np.ndarray = field(repr=False)
+    n_direct_clusters: int
+
+    @property
+    def has_fresh(self) -> bool:
+        return self.fresh_judge.size > 0
+
+    @property
+    def n_dr_dropped(self) -> int:
+        """Analysed prompts left out of DR for want of a fresh draw."""
+        return int(self.rows.size - self.dr_rows.size)
+
+
+def policy_inputs(dataset: Dataset, policy: str, prompt_hash: np.ndarray) -> PolicyInputs:
+    logged = dataset.logged
+    complete = np.isfinite(logged.base_logprob) & np.isfinite(logged.target_logprob[policy])
+    rows = np.flatnonzero(complete)
+    log_weight = logged.target_logprob[policy][rows] - logged.base_logprob[rows]
+    fresh = dataset.fresh.get(policy)
+    fresh_pid = fresh.prompt_id if fresh is not None else np.empty(0, dtype=object)
+    fresh_judge = fresh.judge_score if fresh is not None else np.empty(0)
+    fresh_oracle = fresh.oracle_label if fresh is not None else np.empty(0)
+
+    position = pd.Index(logged.prompt_id[rows]).get_indexer(fresh_pid)
+    dr_fresh = np.flatnonzero(position >= 0)
+    dr_positions, dr_fresh_cluster = np.unique(position[dr_fresh], return_inverse=True)
+
+    codes, universe = pd.factorize(np.concatenate([fresh_pid, logged.prompt_id]))
+    return PolicyInputs(
+        policy=policy,
+        rows=rows,
+        log_weight=log_weight,
+        weight=weights_from_log(log_weight) if rows.size else np.empty(0),
+        weight_fold=folds_from_hash(prompt_hash[rows], WEIGHT_FOLDS),
+        n_dropped_logprob=int(logged.n - rows.size),
+        fresh_judge=fresh_judge,
+        fresh_oracle=fresh_oracle,
+        dr_rows=rows[dr_positions],
+        dr_fresh=dr_fresh,
+        dr_fresh_cluster=dr_fresh_cluster.reshape(-1),
+        direct_fresh_cluster=codes[: fresh_pid.size],
+        direct_logged_cluster=codes[fresh_pid.size:],
+        n_direct_clusters=int(universe.size),
+    )

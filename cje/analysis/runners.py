@@ -1,0 +1,179 @@
+"""Run one estimator for one policy under one reward model.
+
+These adapters pick each estimator's arrays out of :class:`PolicyInputs` and a
+:class:`RewardModel`; the oracle jackknife calls them again with refitted
+reward models. The calibrated weights are computed once per policy (from the
+full-data rewards) and held fixed across jackknife refits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from cje.analysis.inputs import PolicyInputs
+from cje.calibration.rewards import RewardModel
+from cje.calibration.weights import CalibratedWeights
+from cje.data.tables import LoggedTable
+from cje.errors import EstimationError
+from cje.estimators.direct import direct, naive_direct
+from cje.estimators.dr import doubly_robust
+from cje.estimators.ips import snips
+from cje.estimators.mrdr import fit_mrdr_outcome_model
+from cje.estimators.result import Estimate
+from cje.estimators.tmle import tmle
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    """A policy's inputs together with what every run for it shares."""
+
+    inputs: PolicyInputs
+    logged: LoggedTable = field(repr=False)
+    calibrated: CalibratedWeights
+    mrdr_omega: str
+
+    @property
+    def policy(self) -> str:
+        return self.inputs.policy
+
+
+def run_naive_direct(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
+    i = ctx.inputs
+    _require_fresh(ctx)
+    return naive_direct(i.fresh_judge, i.direct_fresh_cluster, i.n_direct_clusters, policy=ctx.policy)
+
+
+def run_direct(ctx: PolicyContext, model: RewardModel) -> Estimate:
+    i = ctx.inputs
+    _require_fresh(ctx)
+    labelled = model.outcome_mask
+    residual = model.outcome[labelled] - model.out_of_fold[labelled]
+    return direct(
+        model.predict(i.fresh_judge),
+        i.direct_fresh_cluster,
+        residual,
+        i.direct_logged_cluster[labelled],
+        i.n_direct_clusters,
+        policy=ctx.policy,
+        include_label_influence=not model.calibrated,
+    )
+
+
+def run_raw_ips(ctx: PolicyContext, model: RewardModel) -> Estimate:
+    i = ctx.inputs
+    _require_rows(ctx)
+    return snips(model.reward[i.rows], i.weight, policy=ctx.policy, estimator="raw-ips")
+
+
+def run_calibrated_ips(ctx: PolicyContext, model: RewardModel) -> Estimate:
+    i = ctx.inputs
+    _require_rows(ctx)
+    return snips(model.reward[i.rows], ctx.calibrated.weight, policy=ctx.policy,
+                 estimator="calibrated-ips")
+
+
+def _dr_arrays(ctx: PolicyContext, model: RewardModel, calibrated: bool):
+    i = ctx.inputs
+    _require_fresh(ctx)
+    if i.dr_rows.size == 0:
+        raise EstimationError(f"no prompt has both a logged row and a fresh draw of {ctx.policy}")
+    position_of_row = np.searchsorted(i.rows, i.dr_rows)
+    source = ctx.calibrated.weight if calibrated else i.weight
+    weight = source[position_of_row]
+    weight = weight / weight.mean()
+    mask = model.outcome_mask[i.dr_rows]
+    if mask.sum() < 2:
+        raise EstimationError(f"fewer than 2 labelled rows among the prompts analysed for {ctx.policy}")
+    return weight, model.outcome[i.dr_rows], mask
+
+
+def _run_dr(ctx: PolicyContext, model: RewardModel, *, calibrated: bool, name: str) -> Estimate:
+    i = ctx.inputs
+    weight, outcome, mask = _dr_arrays(ctx, model, calibrated)
+    estimate = doubly_robust(
+        model.predict(i.fresh_judge[i.dr_fresh]),
+        i.dr_fresh_cluster,
+        weight,
+        outcome,
+        model.out_of_fold[i.dr_rows],
+        mask,
+        policy=ctx.policy,
+        estimator=name,
+        include_label_influence=not model.calibrated,
+    )
+    return _with_dr_dropped(estimate, i)
+
+
+def run_dr_cpo(ctx: PolicyContext, model: RewardModel) -> Estimate:
+    return _run_dr(ctx, model, calibrated=False, name="dr-cpo")
+
+
+def run_calibrated_dr_cpo(ctx: PolicyContext, model: RewardModel) -> Estimate:
+    return _run_dr(ctx, model, calibrated=True, name="calibrated-dr-cpo")
+
+
+def run_mrdr(ctx: PolicyContext, model: RewardModel) -> Estimate:
+    i = ctx.inputs
+    weight, outcome, mask = _dr_arrays(ctx, model, calibrated=True)
+    judge = ctx.logged.judge_score[i.dr_rows]
+    fit = fit_mrdr_outcome_model(
+        judge[mask], outcome[mask], model.fold[i.dr_rows][mask], weight[mask], omega=ctx.mrdr_omega
+    )
+    prediction = fit.predict_out_of_fold(judge, model.fold[i.dr_rows])
+    estimate = doubly_robust(
+        fit.full.predict(i.fresh_judge[i.dr_fresh]),
+        i.dr_fresh_cluster,
+        weight,
+        outcome,
+        prediction,
+        mask,
+        policy=ctx.policy,
+        estimator="mrdr",
+        include_label_influence=not model.calibrated,
+    )
+    return _with_dr_dropped(estimate, i)
+
+
+def run_tmle(ctx: PolicyContext, model: RewardModel) -> Estimate:
+    i = ctx.inputs
+    weight, outcome, mask = _dr_arrays(ctx, model, calibrated=True)
+    estimate = tmle(
+        model.predict(i.fresh_judge[i.dr_fresh]),
+        i.dr_fresh_cluster,
+        weight,
+        outcome,
+        model.out_of_fold[i.dr_rows],
+        mask,
+        policy=ctx.policy,
+        include_label_influence=not model.calibrated,
+    )
+    return _with_dr_dropped(estimate, i)
+
+
+def _with_dr_dropped(estimate: Estimate, inputs: PolicyInputs) -> Estimate:
+    return replace(estimate, n_dropped=inputs.n_dr_dropped)
+
+
+def _require_fresh(ctx: PolicyContext) -> None:
+    if not ctx.inputs.has_fresh:
+        raise EstimationError(f"no fresh draws of {ctx.policy} were found")
+
+
+def _require_rows(ctx: PolicyContext) -> None:
+    if ctx.inputs.rows.size < 2:
+        raise EstimationError(f"fewer than 2 logged rows have log-probabilities for {ctx.policy}")
+
+
+RUNNERS: dict[str, Callable[[PolicyContext, RewardModel], Estimate]] = {
+    "naive-direct": run_naive_direct,
+    "direct": run_direct,
+    "raw-ips": run_raw_ips,
+    "calibrated-ips": run_calibrated_ips,
+    "dr-cpo": run_dr_cpo,
+    "calibrated-dr-cpo": run_calibrated_dr_cpo,
+    "mrdr": run_mrdr,
+    "tmle": run_tmle,
+}

@@ -1,0 +1,1 @@
+"""Judge -> oracle calibration, oracle slices, folds and weight calibration."""

@@ -1,0 +1,44 @@
+"""Score scales: 0-1, 0-10, 1-10, 0-100. Detected or declared, never mixed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+SCALES: dict[str, tuple[float, float]] = {
+    "0-1": (0.0, 1.0),
+    "0-10": (0.0, 10.0),
+    "1-10": (1.0, 10.0),
+    "0-100": (0.0, 100.0),
+}
+SCALE_CHOICES = ("auto", *SCALES)
+
+
+def detect_scale(values: np.ndarray) -> str:
+    """The narrowest scale that holds every value (NaNs ignored).
+
+    Values up to 1 read as 0-1; up to 10 as 1-10 (0-10 if any value is below
+    1); up to 100 as 0-100. Declare the scale when a file could be read either
+    way, for example a 0-100 judge that never gave more than 10.
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return "0-1"
+    top, bottom = float(finite.max()), float(finite.min())
+    if top <= 1.0:
+        return "0-1"
+    if top <= 10.0:
+        return "1-10" if bottom >= 1.0 else "0-10"
+    return "0-100"
+
+
+def to_unit(values: np.ndarray, scale: str) -> np.ndarray:
+    """Map scores on ``scale`` linearly onto [0, 1]."""
+    low, high = SCALES[scale]
+    return (values - low) / (high - low)
+
+
+def outside(values: np.ndarray, scale: str) -> np.ndarray:
+    """Mask of finite values that do not lie on ``scale``."""
+    low, high = SCALES[scale]
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & ((values < low) | (values > high))

@@ -1,0 +1,1 @@
+"""Diagnostics: weight health, calibration quality, transport, and the gates."""

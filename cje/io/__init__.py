@@ -1,0 +1,1 @@
+"""Crash-safe JSONL files: atomic rewrites, append-only stores, locks."""
