@@ -19,6 +19,7 @@ from cje.calibration.oracle_slice import select_oracle_slice
 from cje.calibration.rewards import RewardModel, fit_reward_model, logged_outcomes
 from cje.calibration.weights import calibrate_weights
 from cje.data.tables import Dataset
+from cje.diagnostics.calibration import label_support
 from cje.diagnostics.gates import CalibrationFacts, Status, gate
 from cje.diagnostics.transport import TransportCheck, transport_check
 from cje.diagnostics.weights import WeightDiagnostics, weight_diagnostics
@@ -61,6 +62,7 @@ class PolicySummary:
     n_dr_dropped: int
     weights: WeightDiagnostics | None
     transport: TransportCheck | None
+    label_support: float | None
     inputs: PolicyInputs = field(repr=False)
     calibrated_weight: np.ndarray | None = field(default=None, repr=False)
 
@@ -147,18 +149,18 @@ def _reward_model(dataset, settings, prompt_hash) -> tuple[RewardModel | None, s
 
 def _policy_context(dataset, inputs: PolicyInputs, model: RewardModel | None, settings):
     logged = dataset.logged
-    weights = transport = calibrated = None
+    weights = transport = calibrated = support = None
     if inputs.rows.size >= 2:
-        reward = None if model is None else model.reward[inputs.rows]
         calibrated = calibrate_weights(
             inputs.weight, logged.judge_score[inputs.rows], inputs.weight_fold,
-            reward=reward, variance_cap=settings.variance_cap,
+            variance_cap=settings.variance_cap,
         )
         weights = weight_diagnostics(inputs.weight, calibrated.weight)
     if model is not None and inputs.has_fresh:
         transport = transport_check(
             inputs.fresh_oracle, model.predict(inputs.fresh_judge), inputs.direct_fresh_cluster
         )
+        support = label_support(inputs.fresh_judge, logged.judge_score[model.outcome_mask])
     ctx = PolicyContext(inputs=inputs, logged=logged, calibrated=calibrated, mrdr_omega=settings.mrdr_omega)
     summary = PolicySummary(
         policy=inputs.policy,
@@ -169,6 +171,7 @@ def _policy_context(dataset, inputs: PolicyInputs, model: RewardModel | None, se
         n_dr_dropped=inputs.n_dr_dropped,
         weights=weights,
         transport=transport,
+        label_support=support,
         inputs=inputs,
         calibrated_weight=None if calibrated is None else calibrated.weight,
     )
@@ -263,7 +266,8 @@ def _status(result, summary: PolicySummary, model: RewardModel | None, settings)
     facts = None
     if model is not None:
         facts = CalibrationFacts(model.calibrated, model.n_outcomes, model.out_of_fold_rmse)
-    return gate(result, summary.weights, facts, summary.transport, ci_level=settings.ci_level)
+    return gate(result, summary.weights, facts, summary.transport, summary.label_support,
+                ci_level=settings.ci_level)
 
 
 def _reward_summary(dataset: Dataset, model: RewardModel | None, settings) -> RewardSummary | None:

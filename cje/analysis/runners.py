@@ -2,8 +2,8 @@
 
 These adapters pick each estimator's arrays out of :class:`PolicyInputs` and a
 :class:`RewardModel`; the oracle jackknife calls them again with refitted
-reward models. The calibrated weights are computed once per policy (from the
-full-data rewards) and held fixed across jackknife refits.
+reward models. The calibrated weights depend on log-probs and judge scores
+only, never on labels, so they are computed once per policy.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from cje.data.tables import LoggedTable
 from cje.errors import EstimationError
 from cje.estimators.direct import direct, naive_direct
 from cje.estimators.dr import doubly_robust
-from cje.estimators.ips import snips
+from cje.estimators.ips import calibrated_snips, snips
 from cje.estimators.mrdr import fit_mrdr_outcome_model
 from cje.estimators.result import Estimate
 from cje.estimators.tmle import tmle
@@ -71,8 +71,9 @@ def run_raw_ips(ctx: PolicyContext, model: RewardModel) -> Estimate:
 def run_calibrated_ips(ctx: PolicyContext, model: RewardModel) -> Estimate:
     i = ctx.inputs
     _require_rows(ctx)
-    return snips(model.reward[i.rows], ctx.calibrated.weight, policy=ctx.policy,
-                 estimator="calibrated-ips")
+    judge = ctx.logged.judge_score[i.rows]
+    return calibrated_snips(model.reward[i.rows], i.weight, ctx.calibrated.weight,
+                            model.predict(judge), policy=ctx.policy)
 
 
 def _dr_arrays(ctx: PolicyContext, model: RewardModel, calibrated: bool):

@@ -9,10 +9,13 @@ its conditional mean given the judge score. When the reward is a function of
 the judge score that keeps IPS unbiased while removing the part of the weight
 variance the score cannot explain (for example the noise of a provider's
 log-probabilities). Two candidates, increasing and decreasing isotonic fits of
-weight on score, are fitted out of fold; the convex blend of the two that
-minimises the variance of the IPS influence values is kept; and if its variance
-still exceeds ``variance_cap`` times that of the raw weights it is shrunk toward
-uniform weights until it does not.
+weight on score, are fitted out of fold and scaled to mean one; the convex blend
+of the two that minimises the variance of the out-of-fold residual
+``w - blend`` is kept (the blend that best tracks the weights' conditional mean:
+choosing the blend with the smallest variance of its own would always pick the
+flattest candidate, which is the logging policy's weights and biases IPS toward
+the logger's value); and if its variance exceeds ``variance_cap`` times that of
+the raw weights it is shrunk toward uniform weights until it does not.
 """
 
 from __future__ import annotations
@@ -50,40 +53,30 @@ def calibrate_weights(
     judge_score: np.ndarray,
     fold: np.ndarray,
     *,
-    reward: np.ndarray | None = None,
     variance_cap: float = 1.0,
 ) -> CalibratedWeights:
-    """Judge-indexed monotone calibration of mean-one ``weight``.
-
-    ``reward`` (when given) makes the blend minimise the variance of
-    ``w * (reward - estimate)``, the IPS influence values; without it, the
-    variance of the weights themselves.
-    """
+    """Judge-indexed monotone calibration of mean-one ``weight``."""
     candidates = []
     for increasing in (True, False):
         fit = cross_fit_isotonic(judge_score, weight, fold, increasing=increasing)
         candidate = np.maximum(fit.out_of_fold, 0.0)
         candidates.append(candidate / candidate.mean() if candidate.mean() > 0 else np.ones_like(weight))
     up, down = candidates
-    if reward is None:
-        a, b = up, down
-    else:
-        a = up * (reward - np.sum(up * reward) / np.sum(up))
-        b = down * (reward - np.sum(down * reward) / np.sum(down))
-    share = _best_blend(a, b)
+    # Var(w - (t*up + (1-t)*down)) = Var((w - down) - t*(up - down))
+    share = _best_blend(up - down, weight - down)
     blended = share * up + (1.0 - share) * down
     shrinkage = _variance_shrinkage(blended, weight, variance_cap)
     calibrated = 1.0 + shrinkage * (blended - 1.0)
     return CalibratedWeights(weight=calibrated, increasing_share=share, shrinkage=shrinkage)
 
 
-def _best_blend(a: np.ndarray, b: np.ndarray) -> float:
-    """The ``t`` in [0, 1] minimising Var(t * a + (1 - t) * b)."""
-    d = a - b
-    denominator = float(np.var(d))
+def _best_blend(direction: np.ndarray, target: np.ndarray) -> float:
+    """The ``t`` in [0, 1] minimising Var(target - t * direction)."""
+    d = direction - direction.mean()
+    denominator = float(np.mean(d * d))
     if denominator <= 1e-18:
         return 1.0
-    t = -float(np.mean((d - d.mean()) * (b - b.mean()))) / denominator
+    t = float(np.mean(d * (target - target.mean()))) / denominator
     return float(np.clip(t, 0.0, 1.0))
 
 

@@ -23,7 +23,9 @@ Every estimator that uses calibrated rewards:
     judge -> oracle map misses this policy by 0.05 or more (95% CI excluding
     zero); warn on a smaller but significant miss;
   * warn if the map's out-of-fold RMSE exceeds 0.25 or fewer than 30 labels
-    trained it.
+    trained it;
+  * (direct and DR) warn if over 20% of the policy's fresh responses sit at
+    judge scores with fewer than 5 labels within 0.05: the map extrapolates.
 Every estimator:
   * refuse if the SE is not finite, implausibly small (< 1e-5 with 20+
     prompts: one row carries the estimate) or so large (> 0.15) that the 95%
@@ -54,6 +56,7 @@ WARN_CALIBRATED_ESS = 0.30
 TRANSPORT_REFUSE_GAP = 0.05
 WARN_CALIBRATION_RMSE = 0.25
 WARN_FEW_LABELS = 30
+WARN_THIN_SUPPORT = 0.20
 MIN_PLAUSIBLE_SE = 1e-5
 MAX_USEFUL_SE = 0.15
 
@@ -82,6 +85,7 @@ def gate(
     weights: WeightDiagnostics | None,
     calibration: CalibrationFacts | None,
     transport: TransportCheck | None,
+    label_support: float | None = None,
     *,
     ci_level: float = 0.95,
 ) -> Status:
@@ -96,6 +100,10 @@ def gate(
         _dr_gates(estimate, weights, refuse, warn, ci_level)
     if name != "naive-direct":
         _calibration_gates(calibration, transport, refuse, warn, ci_level)
+    if (name == "direct" or name in DR_FAMILY) and label_support is not None:
+        if label_support > WARN_THIN_SUPPORT:
+            warn.append(f"{label_support:.0%} of this policy's fresh responses sit at judge scores "
+                        "with fewer than 5 oracle labels nearby: the calibration extrapolates there")
     _se_gates(estimate, refuse)
     if refuse:
         return Status("refuse", tuple(refuse + warn))

@@ -69,3 +69,14 @@ def weight_diagnostics(raw: np.ndarray, calibrated: np.ndarray) -> WeightDiagnos
         hill_index=hill_tail_index(raw),
         near_zero_share=float(np.mean(raw < NEAR_ZERO)) if raw.size else float("nan"),
     )
+
+
+def weight_concentration(weight: np.ndarray, points: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative share of total weight held by the heaviest rows: for each
+    share of rows (x, heaviest first), the share of weight they carry (y).
+    Uniform weights give the diagonal; one dominant row, a jump to 1."""
+    ordered = np.sort(weight)[::-1]
+    cumulative = np.concatenate([[0.0], np.cumsum(ordered) / ordered.sum()])
+    row_share = np.linspace(0.0, 1.0, ordered.size + 1)
+    grid = np.unique(np.concatenate([np.geomspace(1.0 / ordered.size, 1.0, points), [0.0]]))
+    return grid, np.interp(grid, row_share, cumulative)

@@ -1,0 +1,1 @@
+"""Pieces shared by the command-line scripts: options and the error boundary."""

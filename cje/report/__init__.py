@@ -1,0 +1,1 @@
+"""Reports of an analysis: console tables, JSON, and the extreme-weights text."""

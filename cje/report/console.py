@@ -1,0 +1,127 @@
+"""Plain-text views of an analysis: the results table, reasons, the best policy."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from cje.analysis.run import AnalysisResult, Failure
+
+STATUS_WORDS = {"ok": "ok", "warn": "WARN", "refuse": "REFUSE"}
+
+
+def _ess(result: AnalysisResult, estimator: str, policy: str) -> str:
+    weights = result.policies[policy].weights
+    if weights is None or estimator in ("naive-direct", "direct"):
+        return "-"
+    calibrated = estimator.startswith("calibrated") or estimator in ("mrdr", "tmle", "stacked-dr")
+    value = weights.ess_calibrated if calibrated else weights.ess_raw
+    return f"{value:.1%}"
+
+
+def results_table(result: AnalysisResult, estimator: str,
+                  truth: Mapping[str, float] | None = None) -> str:
+    """One row per policy: estimate, SE, CI, ESS, status (and truth, if known)."""
+    level = result.settings.ci_level
+    header = ["policy", "estimate", "SE", f"{level:.0%} CI", "ESS", "status"]
+    if truth:
+        header.append("truth")
+    rows = []
+    for policy in result.policies:
+        outcome = result.results.get((estimator, policy))
+        if outcome is None:
+            continue
+        status = result.statuses[(estimator, policy)].level
+        if isinstance(outcome, Failure):
+            row = [policy, "-", "-", "-", "-", STATUS_WORDS[status]]
+        else:
+            low, high = outcome.ci(level)
+            row = [policy, f"{outcome.value:.4f}", f"{outcome.se:.4f}",
+                   f"[{low:.3f}, {high:.3f}]", _ess(result, estimator, policy), STATUS_WORDS[status]]
+        if truth:
+            row.append(f"{truth[policy]:.4f}" if policy in truth else "-")
+        rows.append(row)
+    return f"{estimator}\n" + _grid(header, rows)
+
+
+def comparison_table(result: AnalysisResult, truth: Mapping[str, float] | None = None) -> str:
+    """Estimates of every estimator (rows) for every policy (columns)."""
+    policies = list(result.policies)
+    header = ["estimator", *policies]
+    rows = []
+    for estimator in result.settings.estimators:
+        row = [estimator]
+        for policy in policies:
+            outcome = result.results[(estimator, policy)]
+            mark = {"ok": "", "warn": "?", "refuse": "!"}[result.statuses[(estimator, policy)].level]
+            row.append("failed!" if isinstance(outcome, Failure)
+                       else f"{outcome.value:.3f}±{outcome.se:.3f}{mark}")
+        rows.append(row)
+    if truth:
+        rows.append(["truth", *[f"{truth[p]:.3f}" if p in truth else "-" for p in policies]])
+    legend = "estimate±SE; ? = warning, ! = refused (reasons below)"
+    return "comparison of estimators\n" + _grid(header, rows) + legend + "\n"
+
+
+def reasons_text(result: AnalysisResult) -> str:
+    """Why each estimate is flagged, grouped by policy."""
+    lines = []
+    for policy in result.policies:
+        seen: dict[str, list[str]] = {}
+        for (estimator, p), status in result.statuses.items():
+            if p != policy:
+                continue
+            for reason in status.reasons:
+                seen.setdefault(reason, []).append(f"{estimator} ({status.level})")
+        if seen:
+            lines.append(f"{policy}:")
+            lines.extend(f"  - {reason} [{', '.join(where)}]" for reason, where in seen.items())
+    return "\n".join(lines)
+
+
+def best_policy_claim(result: AnalysisResult, estimator: str) -> str:
+    """The highest estimate among policies whose estimate was not refused, and
+    whether its interval separates it from the runner-up."""
+    level = result.settings.ci_level
+    candidates = []
+    refused = []
+    for policy in result.policies:
+        outcome = result.results.get((estimator, policy))
+        status = result.statuses.get((estimator, policy))
+        if outcome is None or status is None:
+            continue
+        if isinstance(outcome, Failure) or status.refused:
+            refused.append(policy)
+            continue
+        candidates.append((outcome.value, policy, outcome.ci(level)))
+    if not candidates:
+        return f"{estimator}: no policy can be called best: every estimate was refused."
+    candidates.sort(reverse=True)
+    value, best, (low, _) = candidates[0]
+    claim = f"{estimator}: best policy is {best} ({value:.3f})"
+    if len(candidates) > 1:
+        runner_value, runner, (_, runner_high) = candidates[1]
+        if low > runner_high:
+            claim += f", ahead of {runner} ({runner_value:.3f}); the {level:.0%} intervals do not overlap."
+        else:
+            claim += (f", but not separated from {runner} ({runner_value:.3f}): the {level:.0%} "
+                      "intervals overlap, so the order of the two is not established.")
+    if refused:
+        claim += f" Not ranked (refused): {', '.join(refused)}."
+    return claim
+
+
+def primary_estimator(result: AnalysisResult) -> str:
+    """The estimator a multi-estimator run reports its best policy with."""
+    for name in ("stacked-dr", "calibrated-dr-cpo", "direct", "calibrated-ips"):
+        if name in result.settings.estimators:
+            return name
+    return result.settings.estimators[0]
+
+
+def _grid(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    def line(cells):
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in rows)]) + "\n"
+

@@ -1,0 +1,65 @@
+"""The simulator's tokenizer: deterministic, lossless and prefix-stable.
+
+Special tokens ``<|name|>`` are single tokens. Between them, a token is a run
+of letters, one to three digits, or one other symbol, each optionally preceded
+by one space; any other whitespace character is a token on its own. Hence:
+
+* the tokens concatenate back to the text exactly;
+* a text cut at a token boundary tokenises to the leading tokens of the whole
+  (so a response truncated by ``max_tokens`` is a token prefix of its
+  candidate);
+* after ``<|end_header_id|>\\n\\n`` a new token always starts, so the assistant
+  text of a rendered chat starts at a token boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SPECIAL_TOKEN = re.compile(r"<\|[A-Za-z0-9_]+\|>")
+_ORDINARY = re.compile(r" ?[^\W\d_]+| ?\d{1,3}| ?[^\w\s]| ?_|\s")
+
+
+@dataclass(frozen=True)
+class Tokenization:
+    """Tokens of a text and the character offset where each one starts."""
+
+    tokens: tuple[str, ...]
+    offsets: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+def tokenize(text: str) -> Tokenization:
+    """Split ``text`` into tokens (see the module docstring)."""
+    tokens: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for special in SPECIAL_TOKEN.finditer(text):
+        _ordinary_tokens(text, position, special.start(), tokens, offsets)
+        tokens.append(special.group())
+        offsets.append(special.start())
+        position = special.end()
+    _ordinary_tokens(text, position, len(text), tokens, offsets)
+    return Tokenization(tuple(tokens), tuple(offsets))
+
+
+def _ordinary_tokens(text: str, start: int, end: int, tokens: list[str], offsets: list[int]) -> None:
+    for match in _ORDINARY.finditer(text, start, end):
+        tokens.append(match.group())
+        offsets.append(match.start())
+
+
+def token_strings(text: str) -> tuple[str, ...]:
+    """Just the tokens of ``text``."""
+    return tokenize(text).tokens
+
+
+def truncate_to_tokens(text: str, max_tokens: int) -> tuple[str, bool]:
+    """The first ``max_tokens`` tokens of ``text``, and whether anything was cut."""
+    tokens = token_strings(text)
+    if len(tokens) <= max_tokens:
+        return text, False
+    return "".join(tokens[:max_tokens]), True
