@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cje.calibration.folds import folds_from_hash
+from cje.calibration.isotonic import ScoreLevels, score_levels
 from cje.calibration.weights import weights_from_log
 from cje.data.tables import Dataset
 
@@ -21,7 +22,8 @@ class PolicyInputs:
     ``rows`` are the logged rows analysed for this policy (both log-probs
     present). The DR family works on ``dr_rows``, the analysed rows whose
     prompt also has fresh draws; ``dr_fresh_cluster`` maps each of
-    ``dr_fresh`` (indices into the fresh draws) to its position in ``dr_rows``.
+    ``dr_fresh`` (indices into the fresh draws) to its position in ``dr_rows``;
+    ``dr_positions`` locates each of ``dr_rows`` within ``rows``.
     Direct estimators cluster fresh draws and labelled logged rows over the
     union of their prompts (``direct_*``).
     """
@@ -32,9 +34,13 @@ class PolicyInputs:
     weight: np.ndarray = field(repr=False)
     weight_fold: np.ndarray = field(repr=False)
     n_dropped_logprob: int
+    judge: ScoreLevels = field(repr=False)
+    dr_judge: ScoreLevels = field(repr=False)
+    fresh_levels: ScoreLevels = field(repr=False)
     fresh_judge: np.ndarray = field(repr=False)
     fresh_oracle: np.ndarray = field(repr=False)
     dr_rows: np.ndarray = field(repr=False)
+    dr_positions: np.ndarray = field(repr=False)
     dr_fresh: np.ndarray = field(repr=False)
     dr_fresh_cluster: np.ndarray = field(repr=False)
     direct_fresh_cluster: np.ndarray = field(repr=False)
@@ -51,7 +57,22 @@ class PolicyInputs:
         return int(self.rows.size - self.dr_rows.size)
 
 
-def policy_inputs(dataset: Dataset, policy: str, prompt_hash: np.ndarray) -> PolicyInputs:
+@dataclass(frozen=True)
+class PromptIndex:
+    """Logged prompt ids, their hashes and grouped judge scores, built once
+    per analysis and shared by every policy."""
+
+    index: pd.Index = field(repr=False)
+    prompt_hash: np.ndarray = field(repr=False)
+    judge: ScoreLevels = field(repr=False)
+
+
+def prompt_index(dataset: Dataset, prompt_hash: np.ndarray) -> PromptIndex:
+    logged = dataset.logged
+    return PromptIndex(pd.Index(logged.prompt_id), prompt_hash, score_levels(logged.judge_score))
+
+
+def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> PolicyInputs:
     logged = dataset.logged
     complete = np.isfinite(logged.base_logprob) & np.isfinite(logged.target_logprob[policy])
     rows = np.flatnonzero(complete)
@@ -61,24 +82,39 @@ def policy_inputs(dataset: Dataset, policy: str, prompt_hash: np.ndarray) -> Pol
     fresh_judge = fresh.judge_score if fresh is not None else np.empty(0)
     fresh_oracle = fresh.oracle_label if fresh is not None else np.empty(0)
 
-    position = pd.Index(logged.prompt_id[rows]).get_indexer(fresh_pid)
+    logged_position = prompts.index.get_indexer(fresh_pid)
+    position_in_rows = np.full(logged.n, -1)
+    position_in_rows[rows] = np.arange(rows.size)
+    position = np.where(logged_position >= 0, position_in_rows[logged_position], -1)
     dr_fresh = np.flatnonzero(position >= 0)
     dr_positions, dr_fresh_cluster = np.unique(position[dr_fresh], return_inverse=True)
+    dr_rows = rows[dr_positions]
 
-    codes, universe = pd.factorize(np.concatenate([fresh_pid, logged.prompt_id]))
+    # Direct clusters: logged prompts are 0..n-1; fresh prompts absent from the
+    # logged file get the next codes.
+    direct_fresh_cluster = logged_position.copy()
+    unknown = logged_position < 0
+    if unknown.any():
+        extra, _ = pd.factorize(fresh_pid[unknown])
+        direct_fresh_cluster[unknown] = logged.n + extra
+    n_clusters = logged.n + (int(direct_fresh_cluster.max()) + 1 - logged.n if unknown.any() else 0)
     return PolicyInputs(
         policy=policy,
         rows=rows,
         log_weight=log_weight,
         weight=weights_from_log(log_weight) if rows.size else np.empty(0),
-        weight_fold=folds_from_hash(prompt_hash[rows], WEIGHT_FOLDS),
+        weight_fold=folds_from_hash(prompts.prompt_hash[rows], WEIGHT_FOLDS),
         n_dropped_logprob=int(logged.n - rows.size),
+        judge=prompts.judge.take(rows),
+        dr_judge=prompts.judge.take(dr_rows),
+        fresh_levels=score_levels(fresh_judge),
         fresh_judge=fresh_judge,
         fresh_oracle=fresh_oracle,
-        dr_rows=rows[dr_positions],
+        dr_rows=dr_rows,
+        dr_positions=dr_positions,
         dr_fresh=dr_fresh,
         dr_fresh_cluster=dr_fresh_cluster.reshape(-1),
-        direct_fresh_cluster=codes[: fresh_pid.size],
-        direct_logged_cluster=codes[fresh_pid.size:],
-        n_direct_clusters=int(universe.size),
+        direct_fresh_cluster=direct_fresh_cluster,
+        direct_logged_cluster=np.arange(logged.n),
+        n_direct_clusters=n_clusters,
     )

@@ -11,7 +11,7 @@ from typing import Mapping
 
 import numpy as np
 
-from cje.analysis.inputs import PolicyInputs, policy_inputs
+from cje.analysis.inputs import PolicyInputs, PromptIndex, policy_inputs, prompt_index
 from cje.analysis.runners import RUNNERS, PolicyContext
 from cje.analysis.settings import DR_COMPONENTS, AnalysisSettings
 from cje.calibration.folds import calibration_folds_for, folds_from_hash, stable_hash
@@ -84,13 +84,12 @@ class AnalysisResult:
 
 
 def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
-    logged = dataset.logged
-    prompt_hash = stable_hash(logged.prompt_id)
-    model, reward_error = _reward_model(dataset, settings, prompt_hash)
+    prompts = prompt_index(dataset, stable_hash(dataset.logged.prompt_id))
+    model, reward_error = _reward_model(dataset, settings, prompts)
     policies = _policies(dataset, settings)
     contexts, summaries = {}, {}
     for policy in policies:
-        inputs = policy_inputs(dataset, policy, prompt_hash)
+        inputs = policy_inputs(dataset, policy, prompts)
         contexts[policy], summaries[policy] = _policy_context(dataset, inputs, model, settings)
 
     results: dict[tuple[str, str], Estimate | Failure] = {}
@@ -100,12 +99,12 @@ def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
         for policy, ctx in contexts.items():
             results[(name, policy)] = _point(name, ctx, model, reward_error)
     if model is not None and model.calibrated:
-        _add_jackknife(results, contexts, model, dataset, settings, prompt_hash)
+        _add_jackknife(results, contexts, model, dataset, settings, prompts)
     if "stacked-dr" in settings.computed_estimators:
         for policy in contexts:
             results[("stacked-dr", policy)] = _stacked(results, policy)
     if settings.inference == "bootstrap" and "direct" in settings.estimators and model is not None:
-        _add_bootstrap(results, contexts, model, settings)
+        _add_bootstrap(results, contexts, model, settings, prompts)
     results = {k: v for k, v in results.items() if k[0] in settings.estimators}
     statuses = {key: _status(result, summaries[key[1]], model, settings) for key, result in results.items()}
     summary = _reward_summary(dataset, model, settings)
@@ -136,15 +135,15 @@ def _oracle_mask(dataset: Dataset, settings: AnalysisSettings) -> np.ndarray:
     )
 
 
-def _reward_model(dataset, settings, prompt_hash) -> tuple[RewardModel | None, str | None]:
+def _reward_model(dataset, settings, prompts: PromptIndex) -> tuple[RewardModel | None, str | None]:
     logged = dataset.logged
     outcome, mask = logged_outcomes(logged.oracle_label, _oracle_mask(dataset, settings), logged.reward)
     try:
         n_folds = calibration_folds_for(int(mask.sum()), settings.calibration_folds)
     except InsufficientLabelsError as error:
         return None, str(error)
-    fold = folds_from_hash(prompt_hash, n_folds)
-    return fit_reward_model(logged.judge_score, outcome, mask, logged.reward, fold, n_folds), None
+    fold = folds_from_hash(prompts.prompt_hash, n_folds)
+    return fit_reward_model(prompts.judge, outcome, mask, logged.reward, fold, n_folds), None
 
 
 def _policy_context(dataset, inputs: PolicyInputs, model: RewardModel | None, settings):
@@ -152,13 +151,13 @@ def _policy_context(dataset, inputs: PolicyInputs, model: RewardModel | None, se
     weights = transport = calibrated = support = None
     if inputs.rows.size >= 2:
         calibrated = calibrate_weights(
-            inputs.weight, logged.judge_score[inputs.rows], inputs.weight_fold,
+            inputs.weight, inputs.judge, inputs.weight_fold,
             variance_cap=settings.variance_cap,
         )
         weights = weight_diagnostics(inputs.weight, calibrated.weight)
     if model is not None and inputs.has_fresh:
         transport = transport_check(
-            inputs.fresh_oracle, model.predict(inputs.fresh_judge), inputs.direct_fresh_cluster
+            inputs.fresh_oracle, model.predict(inputs.fresh_levels), inputs.direct_fresh_cluster
         )
         support = label_support(inputs.fresh_judge, logged.judge_score[model.outcome_mask])
     ctx = PolicyContext(inputs=inputs, logged=logged, calibrated=calibrated, mrdr_omega=settings.mrdr_omega)
@@ -190,7 +189,7 @@ def _point(name: str, ctx: PolicyContext, model: RewardModel | None, reward_erro
 
 
 def jackknife_models(dataset: Dataset, model: RewardModel, settings: AnalysisSettings,
-                     prompt_hash: np.ndarray) -> list[RewardModel]:
+                     prompts: PromptIndex) -> list[RewardModel]:
     """The reward model refitted without each oracle fold in turn.
 
     Oracle folds split the kept oracle labels by a stable hash of prompt_id
@@ -200,14 +199,14 @@ def jackknife_models(dataset: Dataset, model: RewardModel, settings: AnalysisSet
     logged = dataset.logged
     deletable = _deletable_labels(dataset, model)
     n_groups = _jackknife_groups(deletable, settings)
-    group = folds_from_hash(prompt_hash, n_groups, stream=1)
+    group = folds_from_hash(prompts.prompt_hash, n_groups, stream=1)
     models = []
     for g in range(n_groups):
         drop = deletable & (group == g)
         if not drop.any():
             continue
         models.append(fit_reward_model(
-            logged.judge_score, model.outcome, model.outcome_mask & ~drop, logged.reward,
+            prompts.judge, model.outcome, model.outcome_mask & ~drop, logged.reward,
             model.fold, model.n_folds,
         ))
     return models
@@ -222,8 +221,8 @@ def _jackknife_groups(deletable: np.ndarray, settings: AnalysisSettings) -> int:
     return int(min(settings.jackknife_folds, max(2, deletable.sum() // 2)))
 
 
-def _add_jackknife(results, contexts, model, dataset, settings, prompt_hash) -> None:
-    refits = jackknife_models(dataset, model, settings, prompt_hash)
+def _add_jackknife(results, contexts, model, dataset, settings, prompts: PromptIndex) -> None:
+    refits = jackknife_models(dataset, model, settings, prompts)
     for (name, policy), estimate in list(results.items()):
         if isinstance(estimate, Failure) or name == "naive-direct":
             continue
@@ -243,7 +242,8 @@ def _stacked(results, policy: str) -> Estimate | Failure:
     return stack(components, policy=policy)
 
 
-def _add_bootstrap(results, contexts, model: RewardModel, settings: AnalysisSettings) -> None:
+def _add_bootstrap(results, contexts, model: RewardModel, settings: AnalysisSettings,
+                   prompts: PromptIndex) -> None:
     rng = np.random.default_rng(settings.seed)
     labelled = model.outcome_mask
     for policy, ctx in contexts.items():
@@ -252,8 +252,8 @@ def _add_bootstrap(results, contexts, model: RewardModel, settings: AnalysisSett
             continue
         i = ctx.inputs
         replicates = cluster_bootstrap_direct(
-            i.fresh_judge, i.direct_fresh_cluster,
-            ctx.logged.judge_score[labelled], model.outcome[labelled], model.fold[labelled],
+            i.fresh_levels, i.direct_fresh_cluster,
+            prompts.judge.take(labelled), model.outcome[labelled], model.fold[labelled],
             i.direct_logged_cluster[labelled], i.n_direct_clusters,
             n_boot=settings.n_bootstrap, rng=rng,
         )

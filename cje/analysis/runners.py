@@ -52,7 +52,7 @@ def run_direct(ctx: PolicyContext, model: RewardModel) -> Estimate:
     labelled = model.outcome_mask
     residual = model.outcome[labelled] - model.out_of_fold[labelled]
     return direct(
-        model.predict(i.fresh_judge),
+        model.predict(i.fresh_levels),
         i.direct_fresh_cluster,
         residual,
         i.direct_logged_cluster[labelled],
@@ -71,9 +71,8 @@ def run_raw_ips(ctx: PolicyContext, model: RewardModel) -> Estimate:
 def run_calibrated_ips(ctx: PolicyContext, model: RewardModel) -> Estimate:
     i = ctx.inputs
     _require_rows(ctx)
-    judge = ctx.logged.judge_score[i.rows]
     return calibrated_snips(model.reward[i.rows], i.weight, ctx.calibrated.weight,
-                            model.predict(judge), policy=ctx.policy)
+                            model.predict(i.judge), policy=ctx.policy)
 
 
 def _dr_arrays(ctx: PolicyContext, model: RewardModel, calibrated: bool):
@@ -81,9 +80,8 @@ def _dr_arrays(ctx: PolicyContext, model: RewardModel, calibrated: bool):
     _require_fresh(ctx)
     if i.dr_rows.size == 0:
         raise EstimationError(f"no prompt has both a logged row and a fresh draw of {ctx.policy}")
-    position_of_row = np.searchsorted(i.rows, i.dr_rows)
     source = ctx.calibrated.weight if calibrated else i.weight
-    weight = source[position_of_row]
+    weight = source[i.dr_positions]
     weight = weight / weight.mean()
     mask = model.outcome_mask[i.dr_rows]
     if mask.sum() < 2:
@@ -95,7 +93,7 @@ def _run_dr(ctx: PolicyContext, model: RewardModel, *, calibrated: bool, name: s
     i = ctx.inputs
     weight, outcome, mask = _dr_arrays(ctx, model, calibrated)
     estimate = doubly_robust(
-        model.predict(i.fresh_judge[i.dr_fresh]),
+        model.predict(i.fresh_levels.take(i.dr_fresh)),
         i.dr_fresh_cluster,
         weight,
         outcome,
@@ -119,13 +117,13 @@ def run_calibrated_dr_cpo(ctx: PolicyContext, model: RewardModel) -> Estimate:
 def run_mrdr(ctx: PolicyContext, model: RewardModel) -> Estimate:
     i = ctx.inputs
     weight, outcome, mask = _dr_arrays(ctx, model, calibrated=True)
-    judge = ctx.logged.judge_score[i.dr_rows]
+    fold = model.fold[i.dr_rows]
     fit = fit_mrdr_outcome_model(
-        judge[mask], outcome[mask], model.fold[i.dr_rows][mask], weight[mask], omega=ctx.mrdr_omega
+        i.dr_judge.take(mask), outcome[mask], fold[mask], weight[mask], omega=ctx.mrdr_omega
     )
-    prediction = fit.predict_out_of_fold(judge, model.fold[i.dr_rows])
+    prediction = fit.predict_out_of_fold(i.dr_judge, fold)
     estimate = doubly_robust(
-        fit.full.predict(i.fresh_judge[i.dr_fresh]),
+        fit.full.predict(i.fresh_levels.take(i.dr_fresh)),
         i.dr_fresh_cluster,
         weight,
         outcome,
@@ -142,7 +140,7 @@ def run_tmle(ctx: PolicyContext, model: RewardModel) -> Estimate:
     i = ctx.inputs
     weight, outcome, mask = _dr_arrays(ctx, model, calibrated=True)
     estimate = tmle(
-        model.predict(i.fresh_judge[i.dr_fresh]),
+        model.predict(i.fresh_levels.take(i.dr_fresh)),
         i.dr_fresh_cluster,
         weight,
         outcome,

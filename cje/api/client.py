@@ -12,6 +12,7 @@ import json
 import logging
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal, Mapping, Sequence, TypeVar
 
 import httpx2
@@ -89,7 +90,7 @@ def chat(
     temperature: float,
     max_tokens: int,
     retry: RetryPolicy,
-    response_format: Mapping[str, str] | None = None,
+    response_format: Mapping[str, object] | None = None,
     token_limit_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens",
 ) -> ChatResult:
     """``POST /chat/completions``; returns the first choice or raises ``RequestFailed``.
@@ -215,7 +216,7 @@ def drop_generated(echo: EchoResult, *, prompt_chars: int) -> EchoResult:
     """Remove the tokens generated after the echoed prompt (those starting at or
     beyond ``prompt_chars``) and cut the text where the first of them began."""
     offsets = echo.text_offset
-    if any(later < earlier for earlier, later in zip(offsets, offsets[1:])):
+    if any(later < earlier for earlier, later in pairwise(offsets)):
         raise MalformedResponse("choices[0].logprobs.text_offset is not in increasing order")
     keep = bisect_left(offsets, prompt_chars)
     cut = offsets[keep] if keep < len(offsets) else len(echo.text)

@@ -20,6 +20,8 @@ from cje.api.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 
+_POLL_SECONDS = 0.5
+
 K = TypeVar("K")
 R = TypeVar("R")
 
@@ -68,8 +70,15 @@ def run_tasks(
     A task that raises stops the run: nothing new starts, the tasks in flight
     are waited for and their results yielded, then the exception propagates.
     Tasks should therefore catch their expected failures (``RequestFailed``)
-    and return them as values. On ``KeyboardInterrupt`` (or when the consumer
-    stops iterating) ``stop`` is set and in-flight tasks are abandoned.
+    and return them as values.
+
+    On ``KeyboardInterrupt`` while the runner waits, ``stop`` is set, tasks that
+    already finished are still yielded, then the interrupt propagates; tasks in
+    flight are abandoned (their threads end when their request does, or at once
+    if they sleep on ``stop``). If the consumer stops iterating (its own loop
+    body is interrupted, or it breaks), ``stop`` is set the same way; results
+    that completed together with the last one yielded may then be dropped like
+    in-flight ones, since they were never handed over.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -101,7 +110,7 @@ class _Runner(Generic[K, R]):
         except KeyboardInterrupt:
             logger.warning("interrupted: starting no new task, abandoning %d in flight", len(self._in_flight))
             self._stop.set()
-            yield from self._collect(list(self._in_flight), ignore_errors=True)
+            yield from self._collect(list(self._in_flight))
             raise
         finally:
             if not finished_cleanly:
@@ -120,7 +129,10 @@ class _Runner(Generic[K, R]):
                 self._limiter.acquire()  # type: ignore[union-attr]
                 self._start(self._next)
                 continue
-            done, _ = wait(self._in_flight, timeout=delay or None, return_when=FIRST_COMPLETED)
+            # Wake up now and then even with nothing done, so a Ctrl-C that the
+            # OS delivered to a worker thread is still acted on promptly.
+            timeout = min(delay, _POLL_SECONDS) if delay else _POLL_SECONDS
+            done, _ = wait(self._in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
             yield from self._finish(done)
 
     def _fill(self) -> float:
@@ -143,25 +155,22 @@ class _Runner(Generic[K, R]):
         self._in_flight[self._pool.submit(call)] = key
 
     def _finish(self, done: set[Future[R]]) -> Iterator[Finished[K, R]]:
-        failed = [future for future in done if future.exception() is not None]
-        yield from self._collect(done - set(failed), ignore_errors=False)
-        if failed:
-            for future in failed:
-                del self._in_flight[future]
+        error = next((f.exception() for f in done if f.exception() is not None), None)
+        yield from self._collect(done)
+        if error is not None:
             logger.error("a task raised; waiting for %d in flight, then stopping", len(self._in_flight))
             self._stop.set()
             remaining = list(self._in_flight)
             wait(remaining)
-            yield from self._collect(remaining, ignore_errors=True)
-            raise failed[0].exception()  # type: ignore[misc]
+            yield from self._collect(remaining)
+            raise error
 
-    def _collect(self, futures: Iterable[Future[R]], *, ignore_errors: bool) -> Iterator[Finished[K, R]]:
-        """Yield every finished, successful future among ``futures``."""
+    def _collect(self, futures: Iterable[Future[R]]) -> Iterator[Finished[K, R]]:
+        """Hand over every finished, successful future among ``futures`` and
+        forget the finished ones; a failed one's exception is handled by the caller."""
         for future in futures:
-            if not future.done() or future.cancelled():
+            if not future.done():
                 continue
             key = self._in_flight.pop(future)
-            if future.exception() is None:
+            if not future.cancelled() and future.exception() is None:
                 yield Finished(key, future.result())
-            elif not ignore_errors:
-                raise future.exception()  # type: ignore[misc]

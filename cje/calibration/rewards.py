@@ -22,8 +22,7 @@ from enum import Enum
 
 import numpy as np
 
-from cje.calibration.folds import calibration_folds_for, hash_folds
-from cje.calibration.isotonic import CrossFit, cross_fit_isotonic
+from cje.calibration.isotonic import CrossFit, ScoreLevels, cross_fit_isotonic, score_levels
 
 
 class RewardSource(str, Enum):
@@ -57,7 +56,7 @@ class RewardModel:
     def n_outcomes(self) -> int:
         return int(self.outcome_mask.sum())
 
-    def predict(self, judge_score: np.ndarray) -> np.ndarray:
+    def predict(self, judge_score: np.ndarray | ScoreLevels) -> np.ndarray:
         """The full-data map, for rows that never trained it (fresh draws)."""
         return self.calibrator.full.predict(judge_score)
 
@@ -78,7 +77,7 @@ def logged_outcomes(
 
 
 def fit_reward_model(
-    judge_score: np.ndarray,
+    judge_score: np.ndarray | ScoreLevels,
     outcome: np.ndarray,
     outcome_mask: np.ndarray,
     precomputed: np.ndarray,
@@ -90,15 +89,16 @@ def fit_reward_model(
     ``fold`` and ``n_folds`` are passed in, not derived, so that a jackknife
     refit on fewer labels keeps every remaining label in its original fold.
     """
+    judge = score_levels(judge_score)
     train = np.flatnonzero(outcome_mask)
-    crossfit = cross_fit_isotonic(judge_score[train], outcome[train], fold[train])
-    out_of_fold = crossfit.predict_out_of_fold(judge_score, fold)
+    crossfit = cross_fit_isotonic(judge.take(train), outcome[train], fold[train])
+    out_of_fold = crossfit.predict_out_of_fold(judge, fold)
     everything_known = bool(outcome_mask.all())
     if everything_known:
         reward = outcome.copy()
         source = RewardSource.OUTCOMES
     else:
-        calibrated = np.where(outcome_mask, out_of_fold, crossfit.full.predict(judge_score))
+        calibrated = np.where(outcome_mask, out_of_fold, crossfit.full.predict(judge))
         reward = np.where(np.isfinite(precomputed), precomputed, calibrated)
         source = RewardSource.CALIBRATED
     masked_outcome = np.where(outcome_mask, outcome, np.nan)
@@ -112,19 +112,3 @@ def fit_reward_model(
         reward=reward,
         out_of_fold=out_of_fold,
     )
-
-
-def build_reward_model(
-    prompt_id: np.ndarray,
-    judge_score: np.ndarray,
-    oracle_label: np.ndarray,
-    oracle_mask: np.ndarray,
-    precomputed: np.ndarray,
-    *,
-    requested_folds: int = 5,
-) -> RewardModel:
-    """The reward model of a dataset with the given kept oracle labels."""
-    outcome, outcome_mask = logged_outcomes(oracle_label, oracle_mask, precomputed)
-    n_folds = calibration_folds_for(int(outcome_mask.sum()), requested_folds)
-    fold = hash_folds(prompt_id, n_folds)
-    return fit_reward_model(judge_score, outcome, outcome_mask, precomputed, fold, n_folds)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cje.calibration.isotonic import cross_fit_isotonic
+from cje.calibration.isotonic import ScoreLevels, cross_fit_isotonic
 
 
 def weights_from_log(log_weight: np.ndarray) -> np.ndarray:
@@ -50,7 +50,7 @@ class CalibratedWeights:
 
 def calibrate_weights(
     weight: np.ndarray,
-    judge_score: np.ndarray,
+    judge_score: np.ndarray | ScoreLevels,
     fold: np.ndarray,
     *,
     variance_cap: float = 1.0,

@@ -17,14 +17,18 @@ def detect_scale(values: np.ndarray) -> str:
     """The narrowest scale that holds every value (NaNs ignored).
 
     Values up to 1 read as 0-1; up to 10 as 1-10 (0-10 if any value is below
-    1); up to 100 as 0-100. Declare the scale when a file could be read either
-    way, for example a 0-100 judge that never gave more than 10.
+    1); up to 100 as 0-100. A file whose values are mostly fractions strictly
+    between 0 and 1 is on the 0-1 scale even if a few stray values exceed it
+    (those are then reported as out of range, not taken as a wider scale).
+    Declare the scale when a file could be read either way, for example a
+    0-100 judge that never gave more than 10.
     """
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return "0-1"
     top, bottom = float(finite.max()), float(finite.min())
-    if top <= 1.0:
+    fractional = np.mean((finite > 0) & (finite < 1))
+    if top <= 1.0 or fractional > 0.5:
         return "0-1"
     if top <= 10.0:
         return "1-10" if bottom >= 1.0 else "0-10"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cje.calibration.isotonic import CrossFit, cross_fit_isotonic
+from cje.calibration.isotonic import CrossFit, ScoreLevels, cross_fit_isotonic
 
 OMEGA_CHOICES = ("w", "w2", "snips")
 OMEGA_FLOOR = 1e-3
@@ -38,7 +38,8 @@ def mrdr_row_weights(weight: np.ndarray, omega: str) -> np.ndarray:
 
 
 def fit_mrdr_outcome_model(
-    judge_score: np.ndarray, outcome: np.ndarray, fold: np.ndarray, weight: np.ndarray, *, omega: str
+    judge_score: np.ndarray | ScoreLevels, outcome: np.ndarray, fold: np.ndarray, weight: np.ndarray,
+    *, omega: str
 ) -> CrossFit:
     """Cross-fitted, ``omega``-weighted isotonic map of outcome on judge score
     (all arrays restricted to the labelled rows)."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from cje.calibration.isotonic import cross_fit_isotonic
+from cje.calibration.isotonic import ScoreLevels, cross_fit_isotonic
 
 
 def cluster_bootstrap_direct(
-    fresh_judge: np.ndarray,
+    fresh_judge: np.ndarray | ScoreLevels,
     fresh_cluster: np.ndarray,
-    judge_score: np.ndarray,
+    judge_score: np.ndarray | ScoreLevels,
     outcome: np.ndarray,
     fold: np.ndarray,
     logged_cluster: np.ndarray,

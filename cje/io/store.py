@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import BinaryIO, Callable, Iterable, KeysView, Mapping
 
 from cje.errors import CJEError
-from cje.io.atomic import write_jsonl_atomic
+from cje.io.atomic import fsync_directory, write_jsonl_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +56,12 @@ class JsonlStore:
         self._lock = threading.Lock()
         self._unsynced = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.trimmed_bytes = _trim_torn_tail(self.path, fsync)
-        self._rows = self._read_rows()
+        existed = self.path.exists()
+        self.trimmed_bytes = _trim_torn_tail(self.path, fsync) if existed else 0
+        self._rows = self._read_rows() if existed else {}
         self._fd: int | None = self._open_for_append()
+        if not existed:
+            fsync_directory(self.path.parent)  # make the new file's name durable
 
     @property
     def rows(self) -> Mapping[str, Row]:
@@ -84,7 +87,7 @@ class JsonlStore:
         data = b"".join(line for _, line in items)
         with self._lock:
             _write_all(self._require_open(), data)
-            for (row_id, _), row in zip(items, _decoded(items)):
+            for (row_id, _), row in zip(items, _decoded(items), strict=True):
                 self._rows[row_id] = row
             self._unsynced += len(items)
             if self._unsynced >= self.batch_size:
@@ -103,7 +106,7 @@ class JsonlStore:
         with self._lock:
             self._close_fd()
             write_jsonl_atomic(self.path, decoded)
-            self._rows = {row_id: row for (row_id, _), row in zip(items, decoded)}
+            self._rows = {row_id: row for (row_id, _), row in zip(items, decoded, strict=True)}
             self._fd = self._open_for_append()
 
     def close(self) -> None:
@@ -185,8 +188,6 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _trim_torn_tail(path: Path, fsync: Callable[[int], None]) -> int:
     """Cut an unterminated last line (a write the crash interrupted); returns bytes cut."""
-    if not path.exists():
-        return 0
     with open(path, "r+b") as handle:
         size = handle.seek(0, os.SEEK_END)
         if size == 0:

@@ -5,14 +5,11 @@ Only the shapes live here; what goes into them is decided elsewhere.
 
 from __future__ import annotations
 
-import itertools
 import time
+import uuid
 from dataclasses import dataclass, field
 
-_IDS = itertools.count(1)
-
-
-@dataclass
+@dataclass(eq=False)
 class ApiError(Exception):
     """An error reply: HTTP status plus OpenAI's ``{"error": {...}}`` body."""
 
@@ -37,8 +34,8 @@ def bad_request(message: str, param: str | None = None) -> ApiError:
 
 
 def new_id(prefix: str) -> str:
-    """A unique id within this process, e.g. ``chatcmpl-sim000000000001``."""
-    return f"{prefix}-sim{next(_IDS):012d}"
+    """A unique id such as ``chatcmpl-sim3f2a...`` (random: ids carry no meaning)."""
+    return f"{prefix}-sim{uuid.uuid4().hex[:24]}"
 
 
 def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:

@@ -107,12 +107,16 @@ def candidate_texts(
     k = len(honest_score)
     if k > MAX_CANDIDATES:
         raise ValueError(f"at most {MAX_CANDIDATES} candidates have distinct texts, got {k}")
-    order = np.random.default_rng(stable_seed("openers", world_seed, prompt)).permutation(len(OPENERS))
+    # One generator per prompt (building one per candidate costs more than the
+    # text itself); each candidate reads only its own row of keys.
+    rng = np.random.default_rng(stable_seed("texts", world_seed, prompt))
+    order = rng.permutation(len(OPENERS))
+    keys = rng.random((k, _MAX_PICKS * _BANK_WIDTH)).tolist()
     topic = prompt_topic(prompt)
     texts = []
     for i in range(k):
-        rng = np.random.default_rng(stable_seed("text", world_seed, prompt, i))
-        body = _body(topic, float(honest_score[i]), bool(deceptive[i]), rng)
+        picker = _Picker(keys[i], topic)
+        body = _body(float(honest_score[i]), bool(deceptive[i]), picker)
         texts.append(_join([OPENERS[order[i]], *body]))
     return tuple(texts)
 
@@ -122,25 +126,42 @@ def _join(sentences: list[str]) -> str:
     return "".join(s if s.startswith("\n") or not i else " " + s for i, s in enumerate(sentences))
 
 
-def _body(topic: str, quality: float, deceptive: bool, rng: np.random.Generator) -> list[str]:
+_BANK_WIDTH = 8  # no bank has more sentences
+_MAX_PICKS = 4  # no body picks from more banks
+
+
+class _Picker:
+    """Picks sentences from banks with a candidate's own random keys: the
+    ``n`` sentences of a bank with the smallest keys, in bank order."""
+
+    def __init__(self, keys: list[float], topic: str) -> None:
+        self._keys = keys
+        self.topic = topic
+        self._used = 0
+
+    def pick(self, bank: tuple[str, ...], n: int) -> list[str]:
+        if len(bank) > _BANK_WIDTH or self._used + len(bank) > len(self._keys):
+            raise ValueError("a sentence bank or a body outgrew the keys drawn for it")
+        keys = self._keys[self._used: self._used + len(bank)]
+        self._used += _BANK_WIDTH
+        chosen = sorted(sorted(range(len(bank)), key=keys.__getitem__)[:n])
+        return [bank[j].format(topic=self.topic) for j in chosen]
+
+
+def _body(quality: float, deceptive: bool, picker: _Picker) -> list[str]:
     if deceptive:
-        return [_SELF_PRAISE_OPEN.format(topic=topic), *_pick(_NONSENSE, 3, rng), _SELF_PRAISE_CLOSE]
+        return [_SELF_PRAISE_OPEN.format(topic=picker.topic), *picker.pick(_NONSENSE, 3),
+                _SELF_PRAISE_CLOSE]
     if quality >= 0.85:
-        return [*_pick(_INTROS, 1, rng, topic), *_numbered(_pick(_POINTS, 3, rng)),
-                *_pick(_CAVEATS, 1, rng), *_pick(_CLOSES, 1, rng)]
+        return [*picker.pick(_INTROS, 1), *_numbered(picker.pick(_POINTS, 3)),
+                *picker.pick(_CAVEATS, 1), *picker.pick(_CLOSES, 1)]
     if quality >= 0.65:
-        return [*_pick(_INTROS, 1, rng, topic), *_numbered(_pick(_POINTS, 2, rng)),
-                *_pick(_CLOSES, 1, rng)]
+        return [*picker.pick(_INTROS, 1), *_numbered(picker.pick(_POINTS, 2)), *picker.pick(_CLOSES, 1)]
     if quality >= 0.45:
-        return _pick(_VAGUE, 3, rng, topic)
+        return picker.pick(_VAGUE, 3)
     if quality >= 0.25:
-        return _pick(_OFF_TOPIC, 3, rng, topic)
-    return _pick(_DISMISSIVE, 2, rng, topic)
-
-
-def _pick(bank: tuple[str, ...], n: int, rng: np.random.Generator, topic: str = "") -> list[str]:
-    chosen = rng.choice(len(bank), size=n, replace=False)
-    return [bank[j].format(topic=topic) for j in sorted(chosen)]
+        return picker.pick(_OFF_TOPIC, 3)
+    return picker.pick(_DISMISSIVE, 2)
 
 
 def _numbered(points: list[str]) -> list[str]:

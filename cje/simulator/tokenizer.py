@@ -32,29 +32,28 @@ class Tokenization:
         return len(self.tokens)
 
 
-def tokenize(text: str) -> Tokenization:
-    """Split ``text`` into tokens (see the module docstring)."""
+def token_strings(text: str) -> tuple[str, ...]:
+    """The tokens of ``text`` (see the module docstring)."""
     tokens: list[str] = []
-    offsets: list[int] = []
     position = 0
     for special in SPECIAL_TOKEN.finditer(text):
-        _ordinary_tokens(text, position, special.start(), tokens, offsets)
+        tokens.extend(_ORDINARY.findall(text[position: special.start()]))
         tokens.append(special.group())
-        offsets.append(special.start())
         position = special.end()
-    _ordinary_tokens(text, position, len(text), tokens, offsets)
-    return Tokenization(tuple(tokens), tuple(offsets))
+    tokens.extend(_ORDINARY.findall(text[position:]))
+    return tuple(tokens)
 
 
-def _ordinary_tokens(text: str, start: int, end: int, tokens: list[str], offsets: list[int]) -> None:
-    for match in _ORDINARY.finditer(text, start, end):
-        tokens.append(match.group())
-        offsets.append(match.start())
-
-
-def token_strings(text: str) -> tuple[str, ...]:
-    """Just the tokens of ``text``."""
-    return tokenize(text).tokens
+def tokenize(text: str) -> Tokenization:
+    """The tokens of ``text`` with their offsets. Tokens cover the text
+    without gaps, so each offset is the total length of the tokens before it."""
+    tokens = token_strings(text)
+    offsets = []
+    position = 0
+    for token in tokens:
+        offsets.append(position)
+        position += len(token)
+    return Tokenization(tokens, tuple(offsets))
 
 
 def truncate_to_tokens(text: str, max_tokens: int) -> tuple[str, bool]:
