@@ -15,7 +15,6 @@ Writes benchmarks/results/analysis_speed.json and prints a table.
 
 from __future__ import annotations
 
-import json
 import platform
 import resource
 import statistics

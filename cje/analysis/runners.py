@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-import numpy as np
 
 from cje.analysis.inputs import PolicyInputs
 from cje.calibration.rewards import RewardModel

@@ -14,7 +14,6 @@ other than numbers and nulls is walked row by row, to name the bad rows.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -12,8 +12,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
-from scipy.special import expit, log_softmax
-from scipy.stats import norm
+from scipy.special import expit, log_softmax, ndtr
 
 from cje.world.config import WorldConfig
 
@@ -126,4 +125,5 @@ def expected_clipped_normal(mean: np.ndarray, sd: float) -> np.ndarray:
 def _expected_excess(shift: np.ndarray, sd: float) -> np.ndarray:
     """E[(Y)+] for Y ~ Normal(shift, sd**2)."""
     z = shift / sd
-    return shift * norm.cdf(z) + sd * norm.pdf(z)
+    density = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+    return shift * ndtr(z) + sd * density

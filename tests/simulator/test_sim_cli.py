@@ -8,8 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from click.testing import CliRunner
 
 from cje.simulator.cli import main
 
-from .helpers import BASE, PROMPTS, chat_body
+from .helpers import BASE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,38 +72,6 @@ def test_cli_serves_on_a_free_port_and_stops_cleanly(tmp_path, signum):
 def test_cli_refuses_bad_options(args, message):
     result = CliRunner().invoke(main, args)
     assert result.exit_code != 0 and message in result.output
-
-
-def test_throughput_at_200ms_latency_with_16_clients():
-    process, host, port = start_cli("--latency-ms", "200", "--quiet")
-    per_client, clients = 15, 16
-    failures: list[str] = []
-
-    def client(index: int) -> None:
-        connection = http.client.HTTPConnection(host, port, timeout=10)  # keep-alive
-        for i in range(per_client):
-            body = json.dumps(chat_body(f"{PROMPTS[i % 5]} ({index}-{i})", temperature=0.7, max_tokens=256))
-            connection.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                failures.append(str(response.status))
-        connection.close()
-
-    try:
-        threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        rate = clients * per_client / (time.perf_counter() - start)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-    assert not failures
-    print(f"throughput: {rate:.1f} requests/s")
-    assert rate >= 60.0
 
 
 def default_options(**changes: object) -> dict[str, object]:

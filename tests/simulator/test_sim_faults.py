@@ -229,4 +229,5 @@ def test_latency_is_applied_without_serialising_requests():
             statuses = list(pool.map(lambda _: raw_request(sim, "GET", "/v1/models")[0], range(8)))
         elapsed = time.perf_counter() - start
     assert statuses == [200] * 8
-    assert 0.15 <= elapsed < 0.6
+    # Serialised, 8 requests would take at least 8 x 0.1 s; concurrent, about one latency.
+    assert 0.1 <= elapsed < 0.8

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Throughput of the offline simulator: 16 keep-alive clients against
+``python -m cje.simulator --latency-ms 200`` (ceiling: 16 / 0.2 s = 80 requests/s).
+
+Usage: .venv/bin/python benchmarks/simulator_throughput.py [--clients 16] [--per-client 30]
+Writes benchmarks/results/simulator_throughput.json.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import policy_config as pc  # noqa: E402
+from cje.io.atomic import write_json_atomic  # noqa: E402
+
+
+def start_simulator(latency_ms: int) -> tuple[subprocess.Popen, int]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cje.simulator", "--port", "0", "--latency-ms", str(latency_ms), "--quiet",
+         "--population-prompts", "2000"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    found = re.search(r":(\d+)/v1", process.stdout.readline())
+    if found is None:
+        process.kill()
+        raise SystemExit("the simulator did not start")
+    return process, int(found.group(1))
+
+
+def client(port: int, index: int, requests: int, failures: list[str]) -> None:
+    base = pc.POLICIES["base"]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for i in range(requests):
+        body = json.dumps({"model": base.model, "temperature": 0.7, "max_tokens": 256, "messages": [
+            {"role": "system", "content": base.system_prompt},
+            {"role": "user", "content": f"Benchmark question {index}-{i}: how do tides work?"}]})
+        connection.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            failures.append(str(response.status))
+    connection.close()
+
+
+@click.command()
+@click.option("--clients", type=int, default=16, show_default=True)
+@click.option("--per-client", type=int, default=30, show_default=True)
+@click.option("--latency-ms", type=int, default=200, show_default=True)
+def main(clients: int, per_client: int, latency_ms: int) -> None:
+    process, port = start_simulator(latency_ms)
+    failures: list[str] = []
+    try:
+        threads = [threading.Thread(target=client, args=(port, k, per_client, failures)) for k in range(clients)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        rate = clients * per_client / (time.perf_counter() - start)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    ceiling = clients / (latency_ms / 1000)
+    click.echo(f"{rate:.1f} requests/s with {clients} clients at {latency_ms} ms latency "
+               f"(ceiling {ceiling:.0f}); {len(failures)} failures")
+    write_json_atomic(ROOT / "benchmarks" / "results" / "simulator_throughput.json",
+                      {"requests_per_second": rate, "clients": clients, "latency_ms": latency_ms,
+                       "ceiling": ceiling, "failures": len(failures)})
+
+
+if __name__ == "__main__":
+    main()
