@@ -12,7 +12,7 @@ from typing import Mapping
 import numpy as np
 
 from cje.analysis.inputs import PolicyInputs, PromptIndex, policy_inputs, prompt_index
-from cje.analysis.runners import RUNNERS, PolicyContext
+from cje.analysis.runners import RUNNERS, PolicyContext, uses_own_labels
 from cje.analysis.settings import DR_COMPONENTS, AnalysisSettings
 from cje.calibration.folds import calibration_folds_for, folds_from_hash, stable_hash
 from cje.calibration.oracle_slice import select_oracle_slice
@@ -256,6 +256,7 @@ def _add_bootstrap(results, contexts, model: RewardModel, settings: AnalysisSett
             prompts.judge.take(labelled), model.outcome[labelled], model.fold[labelled],
             i.direct_logged_cluster[labelled], i.n_direct_clusters,
             n_boot=settings.n_bootstrap, rng=rng,
+            own_labels=i.fresh_oracle if uses_own_labels(i) else None,
         )
         results[("direct", policy)] = estimate.with_bootstrap(replicates)
 

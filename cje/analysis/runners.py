@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+import numpy as np
+
 
 from cje.analysis.inputs import PolicyInputs
 from cje.calibration.rewards import RewardModel
 from cje.calibration.weights import CalibratedWeights
 from cje.data.tables import LoggedTable
+from cje.diagnostics.transport import MIN_PROBE_LABELS
 from cje.errors import EstimationError
 from cje.estimators.direct import direct, naive_direct
 from cje.estimators.dr import doubly_robust
@@ -46,12 +49,29 @@ def run_naive_direct(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
 
 
 def run_direct(ctx: PolicyContext, model: RewardModel) -> Estimate:
+    """Residual correction from the policy's own labelled fresh draws when it
+    has at least ``MIN_PROBE_LABELS`` of them (no transport assumption: the
+    correction is measured on this policy's responses), else from the logged
+    policy's labelled rows."""
     i = ctx.inputs
     _require_fresh(ctx)
+    prediction = model.predict(i.fresh_levels)
+    if uses_own_labels(i):
+        own = np.isfinite(i.fresh_oracle)
+        estimate = direct(
+            prediction, i.direct_fresh_cluster,
+            i.fresh_oracle[own] - prediction[own], i.direct_fresh_cluster[own], i.n_direct_clusters,
+            policy=ctx.policy,
+            # The policy's own residuals do not move when the base labels do:
+            # their sampling variance is always in the influence function.
+            include_label_influence=True,
+        )
+        return replace(estimate, notes=(f"residual correction from {int(own.sum())} oracle labels "
+                                        "on this policy's own responses",))
     labelled = model.outcome_mask
     residual = model.outcome[labelled] - model.out_of_fold[labelled]
     return direct(
-        model.predict(i.fresh_levels),
+        prediction,
         i.direct_fresh_cluster,
         residual,
         i.direct_logged_cluster[labelled],
@@ -59,6 +79,12 @@ def run_direct(ctx: PolicyContext, model: RewardModel) -> Estimate:
         policy=ctx.policy,
         include_label_influence=not model.calibrated,
     )
+
+
+def uses_own_labels(inputs: PolicyInputs) -> bool:
+    """Whether the policy's fresh draws carry enough oracle labels to correct
+    the direct estimate with its own residuals."""
+    return int(np.isfinite(inputs.fresh_oracle).sum()) >= MIN_PROBE_LABELS
 
 
 def run_raw_ips(ctx: PolicyContext, model: RewardModel) -> Estimate:

@@ -21,7 +21,8 @@ DR family (dr-cpo, calibrated-dr-cpo, mrdr, tmle, stacked-dr):
 Every estimator that uses calibrated rewards:
   * refuse if the policy's own labelled fresh draws show that the logger's
     judge -> oracle map misses this policy by 0.05 or more (95% CI excluding
-    zero); warn on a smaller but significant miss;
+    zero); warn on a smaller but significant miss. ``direct`` is exempt: with
+    those labels present it corrects itself with them;
   * warn if the map's out-of-fold RMSE exceeds 0.25 or fewer than 30 labels
     trained it;
   * (direct and DR) warn if over 20% of the policy's fresh responses sit at
@@ -99,7 +100,7 @@ def gate(
     if weights is not None and name in DR_FAMILY:
         _dr_gates(estimate, weights, refuse, warn, ci_level)
     if name != "naive-direct":
-        _calibration_gates(calibration, transport, refuse, warn, ci_level)
+        _calibration_gates(calibration, None if name == "direct" else transport, refuse, warn, ci_level)
     if (name == "direct" or name in DR_FAMILY) and label_support is not None:
         if label_support > WARN_THIN_SUPPORT:
             warn.append(f"{label_support:.0%} of this policy's fresh responses sit at judge scores "

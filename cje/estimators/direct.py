@@ -2,9 +2,11 @@
 
 ``naive_direct`` averages raw judge scores: cheap, and biased by however far
 the judge's scale sits from the oracle's. ``direct`` averages the calibrated
-reward of the fresh draws and adds the mean out-of-fold residual of the
-labelled logged rows, which removes the calibrator's average bias (on the
-logging policy's responses).
+reward of the fresh draws and adds a mean residual (oracle label minus
+calibrated prediction): that of the policy's own labelled fresh draws when
+there are enough (the prediction-powered estimate, valid even when the judge
+misreads this policy), else the out-of-fold residual of the labelled logged
+rows, which removes the calibrator's average bias on the logger's responses.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ def direct(
 ) -> Estimate:
     """Mean calibrated reward of the fresh draws plus the mean labelled residual.
 
-    ``residual`` is outcome minus out-of-fold prediction on the labelled logged
-    rows. Clusters index the union of prompts seen in either term.
+    ``residual`` is outcome minus prediction on the labelled rows used for the
+    correction. Clusters index the union of prompts seen in either term.
 
     SE: cluster-robust influence of the fresh-draw mean. When
     ``include_label_influence`` (outcomes were not calibrated, so no jackknife

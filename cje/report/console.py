@@ -22,7 +22,10 @@ def results_table(result: AnalysisResult, estimator: str,
                   truth: Mapping[str, float] | None = None) -> str:
     """One row per policy: estimate, SE, CI, ESS, status (and truth, if known)."""
     level = result.settings.ci_level
+    calibrated = result.rewards is not None and result.rewards.source == "calibrated"
     header = ["policy", "estimate", "SE", f"{level:.0%} CI", "ESS", "status"]
+    if calibrated:
+        header.insert(3, "calib. var")
     if truth:
         header.append("truth")
     rows = []
@@ -33,14 +36,22 @@ def results_table(result: AnalysisResult, estimator: str,
         status = result.statuses[(estimator, policy)].level
         if isinstance(outcome, Failure):
             row = [policy, "-", "-", "-", "-", STATUS_WORDS[status]]
+            if calibrated:
+                row.insert(3, "-")
         else:
             low, high = outcome.ci(level)
             row = [policy, f"{outcome.value:.4f}", f"{outcome.se:.4f}",
                    f"[{low:.3f}, {high:.3f}]", _ess(result, estimator, policy), STATUS_WORDS[status]]
+            if calibrated:
+                share = "-" if outcome.bootstrap is not None else f"{outcome.calibration_share:.0%}"
+                row.insert(3, share)
         if truth:
             row.append(f"{truth[policy]:.4f}" if policy in truth else "-")
         rows.append(row)
-    return f"{estimator}\n" + _grid(header, rows)
+    legend = ""
+    if calibrated:
+        legend = "calib. var = share of the variance due to calibrating on a finite oracle slice\n"
+    return f"{estimator}\n" + _grid(header, rows) + legend
 
 
 def comparison_table(result: AnalysisResult, truth: Mapping[str, float] | None = None) -> str:

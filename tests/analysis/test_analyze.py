@@ -15,9 +15,10 @@ def test_every_estimator_runs_and_full_coverage_has_no_calibration_variance(smal
         assert np.isfinite(estimate.value) and estimate.se > 0
 
 
-def test_partial_coverage_adds_a_jackknife_share(small_sim):
-    result = analyze(small_sim.dataset, AnalysisSettings(estimators=("direct", "stacked-dr"),
-                                                         oracle_coverage=0.1))
+def test_partial_coverage_adds_a_jackknife_share():
+    no_probe = simulate_dataset(600, seed=7)
+    result = analyze(no_probe.dataset, AnalysisSettings(estimators=("direct", "stacked-dr"),
+                                                        oracle_coverage=0.1))
     assert result.rewards.n_kept_labels == 60
     assert result.rewards.jackknife_groups == 10
     for estimate in result.results.values():
@@ -88,7 +89,13 @@ def test_bootstrap_inference_for_direct(small_sim):
 def test_probe_labels_expose_the_policy_that_fools_the_judge(small_sim):
     result = analyze(small_sim.dataset, AnalysisSettings(estimators=("direct", "stacked-dr"),
                                                          oracle_coverage=0.5))
-    for name in ("direct", "stacked-dr"):
-        assert result.statuses[(name, "unhelpful")].refused
-        assert not result.statuses[(name, "premium")].refused
+    assert result.statuses[("stacked-dr", "unhelpful")].refused
+    assert not result.statuses[("stacked-dr", "premium")].refused
     assert result.policies["unhelpful"].transport.mean_residual < -0.2
+    # direct corrects itself with the policy's own labels instead of being refused
+    own = result.estimate("direct", "unhelpful")
+    borrowed = result.estimate("stacked-dr", "unhelpful")
+    truth = small_sim.truth["unhelpful"]
+    assert not result.statuses[("direct", "unhelpful")].refused
+    assert abs(own.value - truth) < 3 * own.se < abs(borrowed.value - truth)
+    assert "own responses" in own.notes[0]

@@ -36,9 +36,11 @@ def test_no_overlap_only_warns_dr():
 
 def test_failed_transport_refuses_calibrated_estimators():
     transport = TransportCheck(mean_residual=-0.3, se=0.03, n_labels=50)
-    status = gate(_estimate("direct"), HEALTHY, CALIBRATION, transport)
+    status = gate(_estimate("calibrated-dr-cpo"), HEALTHY, CALIBRATION, transport)
     assert status.refused and "judge misreads it" in status.reasons[0]
     assert gate(_estimate("naive-direct"), HEALTHY, None, transport).level == "warn"
+    # direct uses the same labels to correct itself, so it is not refused
+    assert gate(_estimate("direct"), HEALTHY, CALIBRATION, transport).level == "ok"
 
 
 def test_orthogonality_failure_warns():
