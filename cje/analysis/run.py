@@ -160,7 +160,7 @@ def _policy_context(dataset, inputs: PolicyInputs, model: RewardModel | None, se
             inputs.fresh_oracle, model.predict(inputs.fresh_levels), inputs.direct_fresh_cluster
         )
         support = label_support(inputs.fresh_judge, logged.judge_score[model.outcome_mask])
-    ctx = PolicyContext(inputs=inputs, logged=logged, calibrated=calibrated, mrdr_omega=settings.mrdr_omega)
+    ctx = PolicyContext(inputs=inputs, calibrated=calibrated, mrdr_omega=settings.mrdr_omega)
     summary = PolicySummary(
         policy=inputs.policy,
         n_logged=logged.n,

@@ -8,7 +8,7 @@ only, never on labels, so they are computed once per policy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -17,7 +17,6 @@ import numpy as np
 from cje.analysis.inputs import PolicyInputs
 from cje.calibration.rewards import RewardModel
 from cje.calibration.weights import CalibratedWeights
-from cje.data.tables import LoggedTable
 from cje.diagnostics.transport import MIN_PROBE_LABELS
 from cje.errors import EstimationError
 from cje.estimators.direct import direct, naive_direct
@@ -33,7 +32,6 @@ class PolicyContext:
     """A policy's inputs together with what every run for it shares."""
 
     inputs: PolicyInputs
-    logged: LoggedTable = field(repr=False)
     calibrated: CalibratedWeights
     mrdr_omega: str
 
