@@ -92,11 +92,15 @@ def chat(
     retry: RetryPolicy,
     response_format: Mapping[str, object] | None = None,
     token_limit_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens",
+    seed: int | None = None,
 ) -> ChatResult:
     """``POST /chat/completions``; returns the first choice or raises ``RequestFailed``.
 
     OpenAI's reasoning models (gpt-5, o-series) reject ``max_tokens``: pass
-    ``token_limit_param="max_completion_tokens"`` for them.
+    ``token_limit_param="max_completion_tokens"`` for them. ``seed`` asks the
+    provider for a reproducible sample (best effort on real providers; exact on
+    the offline simulator), so a request repeated after a crash gets the same
+    response as the one that was lost.
     """
     use_max_tokens = token_limit_param == "max_tokens"
 
@@ -108,6 +112,7 @@ def chat(
             max_tokens=max_tokens if use_max_tokens else openai.omit,
             max_completion_tokens=openai.omit if use_max_tokens else max_tokens,
             response_format=response_format if response_format is not None else openai.omit,  # type: ignore[arg-type]
+            seed=seed if seed is not None else openai.omit,
         )
         return parse_chat(json_body(raw.text), requested_model=model)
 

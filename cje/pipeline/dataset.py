@@ -1,0 +1,142 @@
+"""The dataset step: ``cje_dataset.jsonl``, one logged row per prompt, joined by ``prompt_id``.
+
+A row is the logging policy's response with its judge score, its oracle label
+if it is in the oracle slice, its log-prob under the logging policy
+(``base_policy_logprob``) and under every target policy. Every joined value
+must have been computed from the response text in the row: if any log holds a
+successful value computed from another text (a response was regenerated and
+the later steps have not run), the build refuses and says which files and
+prompts, rather than join mismatched values. Prompts without a successful
+logging-policy response or judge score are left out (the analysis needs
+both) and counted; a missing log-prob is ``null``, which drops the row for
+that policy only. The ``responses/`` views are refreshed first, so the fresh
+draws beside the dataset are consistent with it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from cje.io.atomic import write_jsonl_atomic
+from cje.pipeline.errors import PipelineError, StaleDataError
+from cje.pipeline.logs import CurrentResponse, Row, current_responses, read_log
+from cje.pipeline.paths import DataPaths
+from cje.pipeline.prompts import Prompt
+from cje.pipeline.scoring import wants_score
+from cje.pipeline.settings import Roles, RunSettings
+from cje.pipeline.staleness import failed, is_current
+from cje.pipeline.views import refresh_views
+
+_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class DatasetReport:
+    """What the build wrote and left out."""
+
+    path: Path
+    rows: int
+    left_out: Mapping[str, int]
+    null_logprobs: Mapping[str, int]
+    oracle_labels: int
+
+
+@dataclass
+class _StaleFinder:
+    """Successful values whose recorded text hashes differ from the current texts."""
+
+    found: dict[Path, list[str]] = field(default_factory=dict)
+
+    def check(self, path: Path, log: Mapping[str, Row], responses: Sequence[CurrentResponse],
+              wanted: Callable[[str], bool] = lambda prompt_id: True) -> None:
+        stale = [r.prompt.prompt_id for r in responses
+                 if wanted(r.prompt.prompt_id) and _is_stale(log.get(r.prompt.prompt_id), r)]
+        if stale:
+            self.found[path] = stale
+
+    def raise_if_any(self) -> None:
+        if not self.found:
+            return
+        lines = [f"  {path}: {len(ids)} rows (e.g. {', '.join(ids[:_EXAMPLES])})" for path, ids in self.found.items()]
+        raise StaleDataError(
+            "refusing to build the dataset: these values were computed from a different prompt or "
+            "response text than the responses now hold (responses were regenerated or edited):\n"
+            + "\n".join(lines)
+            + "\nRun generate_arena_data.py again with the same options to recompute them."
+        )
+
+
+def _is_stale(row: Row | None, response: CurrentResponse) -> bool:
+    return row is not None and not failed(row) and not is_current(row, response.content)
+
+
+def check_consistency(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles, settings: RunSettings) -> None:
+    """Raise ``StaleDataError`` if a value of another text would be joined."""
+    finder = _StaleFinder()
+    for policy in roles.policies:
+        responses = current_responses(read_log(paths.generations(policy)), prompts)
+        finder.check(paths.scores(policy, "judge"), read_log(paths.scores(policy, "judge")), responses)
+        finder.check(paths.scores(policy, "oracle"), read_log(paths.scores(policy, "oracle")), responses,
+                     lambda prompt_id, p=policy: wants_score("oracle", p, prompt_id, roles, settings))
+    logged = current_responses(read_log(paths.generations(roles.logging_policy)), prompts)
+    for policy in roles.policies:
+        finder.check(paths.logprobs(policy), read_log(paths.logprobs(policy)), logged)
+    finder.raise_if_any()
+
+
+def build_dataset(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles, settings: RunSettings) -> DatasetReport:
+    """Check, refresh the views, and write ``cje_dataset.jsonl`` atomically."""
+    check_consistency(paths, prompts, roles, settings)
+    views = refresh_views(paths, prompts, roles, settings, tuple(roles.policies))
+    logged = {str(row["prompt_id"]): row for row in views[roles.logging_policy]}
+    logprobs = {p: read_log(paths.logprobs(p)) for p in roles.policies}
+    rows, left_out, nulls = [], Counter[str](), Counter[str]()
+    for prompt in prompts:
+        view = logged.get(prompt.prompt_id)
+        reason = "no successful response" if view is None else _left_out_reason(view)
+        if view is None or reason is not None:
+            left_out[reason] += 1
+            continue
+        values = {p: _logprob(log.get(prompt.prompt_id), view) for p, log in logprobs.items()}
+        nulls.update(p for p, v in values.items() if v is None)
+        rows.append(_dataset_row(view, values, roles))
+    if not rows:
+        raise PipelineError(f"no prompt has both a {roles.logging_policy} response and a judge score "
+                            f"({dict(left_out)}); nothing to write to {paths.dataset}")
+    write_jsonl_atomic(paths.dataset, rows)
+    labels = sum(1 for row in rows if row.get("oracle_label") is not None)
+    return DatasetReport(paths.dataset, len(rows), dict(left_out), dict(nulls), labels)
+
+
+def _left_out_reason(view: Row) -> str | None:
+    if not isinstance(view.get("response"), str):
+        return "no successful response"
+    if view.get("judge_score") is None:
+        return "no judge score"
+    return None
+
+
+def _logprob(row: Row | None, view: Row) -> float | None:
+    content = {"prompt_hash": str(view["prompt_hash"]), "response_hash": str(view["response_hash"])}
+    if not is_current(row, content):
+        return None
+    value = row.get("logprob")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _dataset_row(view: Row, values: Mapping[str, float | None], roles: Roles) -> dict[str, object]:
+    row: dict[str, object] = {
+        "prompt_id": view["prompt_id"],
+        "prompt": view["prompt"],
+        "response": view["response"],
+        "response_hash": view["response_hash"],
+        "base_policy_logprob": values[roles.logging_policy],
+        "target_policy_logprobs": {p: values[p] for p in roles.target_policies},
+        "judge_score": view["judge_score"],
+    }
+    if view.get("oracle_label") is not None:
+        row["oracle_label"] = view["oracle_label"]
+    return row

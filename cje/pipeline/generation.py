@@ -1,0 +1,134 @@
+"""The responses step: each policy answers each prompt.
+
+A request is the policy's system prompt and the user prompt, at the policy's
+temperature, with ``--max-tokens`` and a request ``seed`` derived from the run
+seed, the policy, the prompt and the row's ``draw`` number, so that a request
+repeated after a crash asks for the same sample. ``draw`` is 0 in a normal
+run; regenerating a failed response asks for the next draw, a fresh sample.
+Every outcome is a row of ``generations/{policy}_generations.jsonl``: the response with its hash,
+``finish_reason`` and token usage, or ``response: null`` with ``error`` and
+``error_type``. When the step finishes its logs are compacted (one row per
+prompt, in prompt order); the caller then refreshes the ``responses/`` views.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+from cje.api.client import ChatResult, chat
+from cje.api.endpoints import Role
+from cje.api.errors import RequestFailed
+from cje.pipeline.connections import Connections
+from cje.pipeline.hashing import settings_hash, stable_int, text_hash
+from cje.pipeline.models import effective_model, token_limit_param
+from cje.pipeline.context import StepContext
+from cje.pipeline.progress import StepResult, StepStatus
+from cje.pipeline.prompts import Prompt
+from cje.pipeline.runner import Job, Row, compact_all, open_logs, run_jobs
+from cje.pipeline.settings import RunSettings
+from cje.pipeline.staleness import Expected, Reason, Tally, failed, reason_to_redo
+
+STEP = "responses"
+
+
+def request_seed(run_seed: int, policy: str, prompt_id: str, draw: int) -> int:
+    """The ``seed`` sent with a generation request."""
+    return stable_int("generation", run_seed, policy, prompt_id, draw)
+
+
+def expected_generation(role: Role, prompt: Prompt, settings: RunSettings) -> Expected:
+    """What a finished generation row of ``role`` for ``prompt`` records."""
+    knobs = settings_hash("generation", effective_model(role), role.system_prompt, role.temperature,
+                          settings.max_tokens, settings.seed)
+    return Expected(content={"prompt_hash": prompt.prompt_hash}, settings_hash=knobs)
+
+
+def messages_for(role: Role, prompt: str) -> list[dict[str, str]]:
+    system = [] if role.system_prompt is None else [{"role": "system", "content": role.system_prompt}]
+    return [*system, {"role": "user", "content": prompt}]
+
+
+def generate(
+    role: Role, prompt: Prompt, settings: RunSettings, connections: Connections, *, draw: int = 0
+) -> Row:
+    """One generation request, as a row (a failure row if it failed for good)."""
+    expected = expected_generation(role, prompt, settings)
+    seed = request_seed(settings.seed, role.name, prompt.prompt_id, draw)
+    endpoint = connections.endpoint(role)
+    row: Row = {
+        "prompt_id": prompt.prompt_id, "policy": role.name, "prompt": prompt.prompt, "model": endpoint.model,
+        "temperature": role.temperature, "max_tokens": settings.max_tokens, "seed": seed, "draw": draw,
+        "prompt_hash": prompt.prompt_hash, "settings_hash": expected.settings_hash,
+    }
+    try:
+        result = chat(
+            connections.client(endpoint), model=endpoint.model, messages=messages_for(role, prompt.prompt),
+            temperature=role.temperature, max_tokens=settings.max_tokens, retry=connections.retry,
+            token_limit_param=token_limit_param(role.name, endpoint.model), seed=seed,
+        )
+    except RequestFailed as failure:
+        return {**row, "response": None, **failure.as_row(), "attempts": failure.attempts}
+    return {**row, **_result_fields(result)}
+
+
+def _result_fields(result: ChatResult) -> Row:
+    usage = result.usage
+    return {
+        "response": result.text,
+        "response_hash": text_hash(result.text),
+        "finish_reason": result.finish_reason,
+        "usage": None if usage is None else {
+            "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens,
+        },
+        "response_model": result.model,
+    }
+
+
+def generate_responses(
+    prompts: Sequence[Prompt], policies: Sequence[str], ctx: StepContext, *, only_failed: bool = False
+) -> StepResult:
+    """Run the responses step for ``policies``; logs are compacted if it finishes.
+
+    ``only_failed`` retries failure rows and nothing else, each with its next
+    draw (regeneration); otherwise a failed row is retried with its own draw
+    and any other row to redo starts again at draw 0.
+    """
+    settings, connections = ctx.settings, ctx.connections
+    log_paths = {name: ctx.paths.generations(name) for name in policies}
+    with open_logs(log_paths, batch_size=ctx.api.batch_size) as logs:
+        tally, jobs = Tally(), []
+        for name in policies:
+            role, rows = ctx.roles.policies[name], logs[name].rows
+            for prompt in prompts:
+                row = rows.get(prompt.prompt_id)
+                if only_failed:
+                    reason = Reason.FAILED if row is not None and failed(row) else None
+                else:
+                    reason = reason_to_redo(row, expected_generation(role, prompt, settings), settings.mode)
+                tally.add(reason)
+                if reason is not None:
+                    draw = _next_draw(row, reason, only_failed=only_failed)
+                    jobs.append(Job(name, prompt.prompt_id, _bind(role, prompt, settings, connections, draw)))
+        status = StepStatus.from_tally(
+            STEP, f"{len(policies)} policies x {len(prompts)} prompts: generate each response", tally)
+        ctx.reporter.status(status)
+        for name in dict.fromkeys(job.log for job in jobs):
+            connections.endpoint(ctx.roles.policies[name])  # a missing API key stops the step before any request
+        result = run_jobs(jobs, logs, connections, ctx.reporter, status)
+        compact_all(logs, prompts)
+    return result
+
+
+def _next_draw(row: Mapping[str, object] | None, reason: Reason, *, only_failed: bool) -> int:
+    """Regeneration asks for a fresh sample; a plain retry of a failure repeats
+    its request; anything else is redone from the first draw."""
+    previous = row.get("draw") if row is not None else 0
+    previous = previous if isinstance(previous, int) else 0
+    if only_failed:
+        return previous + 1
+    return previous if reason is Reason.FAILED else 0
+
+
+def _bind(role: Role, prompt: Prompt, settings: RunSettings, connections: Connections, draw: int):
+    return lambda: generate(role, prompt, settings, connections, draw=draw)

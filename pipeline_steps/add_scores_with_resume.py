@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Step 3: add judge scores or oracle labels to a responses file, resuming.
+
+FILE is DATA_DIR/responses/{policy}_responses.jsonl. Each response is sent to
+the judge (--type judge, every response) or the oracle (--type oracle: the
+--oracle-fraction slice of the logging policy's responses, or the
+--probe-fraction slice of a target policy's) with the scoring prompt, in JSON
+mode; the reply's {"score": 0-100} is stored divided by 100. Unusable replies
+are asked again (--max-parse-attempts), then stored as null with the error.
+
+Scores are appended to DATA_DIR/scores/{policy}_{judge|oracle}.jsonl as they
+finish, each with the hash of the response text it scored, and merged into
+FILE as judge_score / oracle_label (one atomic rewrite of FILE) every
+--save-every new scores and at the end. A score whose response has changed
+since is never merged, and is recomputed. Re-run to resume; --force rescores all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cje.cli.config import load_roles
+from cje.cli.errors import user_errors_exit_2
+from cje.cli.options import (
+    api_options, oracle_fraction_option, pipeline_quiet_option, probe_fraction_option, resume_options,
+    seed_option, verbose_option,
+)
+from cje.cli.pipeline import failure_hint, step_lines
+from cje.cli.progress import ConsoleReporter
+from cje.cli.session import configure_logging, locked_run
+from cje.pipeline.connections import Connections
+from cje.pipeline.context import StepContext
+from cje.pipeline.paths import locate_responses_file
+from cje.pipeline.prompts import read_prompts
+from cje.pipeline.scoring import add_scores
+from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
+from cje.pipeline.views import refresh_views
+
+
+@click.command(help=__doc__)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--type", "kind", type=click.Choice(["judge", "oracle"]), required=True,
+              help="Which scorer of policy_config to ask.")
+@click.option("--save-every", type=click.IntRange(0), default=50, show_default=True,
+              help="Merge the scores so far into FILE after every N new scores (each merge rewrites FILE; "
+                   "0: only at the end). Scores are safe in the score log as soon as they finish either way.")
+@click.option("--max-parse-attempts", type=click.IntRange(1), default=3, show_default=True,
+              help="Requests per response when replies hold no usable score.")
+@oracle_fraction_option
+@probe_fraction_option
+@resume_options
+@api_options(batch_size_default=50)
+@seed_option
+@pipeline_quiet_option
+@verbose_option
+@user_errors_exit_2
+def main(file: Path, kind: str, save_every: int, max_parse_attempts: int, oracle_fraction: float,
+         probe_fraction: float, mode: ResumeMode, api: ApiSettings, seed: int, quiet: bool, verbose: bool) -> None:
+    configure_logging(verbose=verbose)
+    roles = load_roles()
+    paths, policy = locate_responses_file(file)
+    if policy not in roles.policies:
+        raise click.BadParameter(f"{file}: policy {policy!r} is not in policy_config ({', '.join(roles.policies)})")
+    settings = RunSettings(seed=seed, oracle_fraction=oracle_fraction, probe_fraction=probe_fraction,
+                           max_parse_attempts=max_parse_attempts, mode=mode)
+    with locked_run(paths.root), Connections(api) as connections:
+        prompts = read_prompts(paths)
+
+        def merge() -> None:
+            refresh_views(paths, prompts, roles, settings, (policy,))
+
+        ctx = StepContext(roles, settings, api, connections, paths, ConsoleReporter(quiet=quiet))
+        result = add_scores(kind, prompts, (policy,), ctx, checkpoint=merge,  # type: ignore[arg-type]
+                            checkpoint_every=save_every)
+        merge()
+    click.echo("\n".join([f"{kind} scores for {policy}:", *step_lines([result]), *failure_hint([result]),
+                          f"merged into {file}"]))
+
+
+if __name__ == "__main__":
+    main()

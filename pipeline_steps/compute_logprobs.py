@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Step 4: teacher-forced log-probs of the logging policy's responses under every policy.
+
+For each successful response of the logging policy (base) and each policy,
+the chat (policy system prompt, user prompt, the response) is rendered with
+the policy's chat template and echoed by POST /completions (echo, logprobs=1,
+max_tokens 0, or 1 where a provider insists). The log-prob sums the tokens
+from the first token of the response, located by text_offset, through the
+end-of-turn token; the echo must equal the text sent and no token log-prob
+may be positive. Rows (logprob, method, hashes of the prompt and response,
+error) go to logprobs/{policy}_logprobs.jsonl. Re-run to resume.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cje.cli.config import load_roles
+from cje.cli.errors import user_errors_exit_2
+from cje.cli.options import (
+    api_options, data_dir_option, pipeline_quiet_option, resume_options, seed_option, verbose_option,
+)
+from cje.cli.pipeline import failure_hint, step_lines
+from cje.cli.progress import ConsoleReporter
+from cje.cli.session import configure_logging, locked_run
+from cje.pipeline.connections import Connections
+from cje.pipeline.context import StepContext
+from cje.pipeline.logprobs import compute_logprobs
+from cje.pipeline.paths import DataPaths
+from cje.pipeline.prompts import read_prompts
+from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
+
+
+@click.command(help=__doc__)
+@resume_options
+@api_options()
+@data_dir_option
+@seed_option
+@pipeline_quiet_option
+@verbose_option
+@user_errors_exit_2
+def main(mode: ResumeMode, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool) -> None:
+    configure_logging(verbose=verbose)
+    roles = load_roles()
+    settings = RunSettings(seed=seed, mode=mode)
+    paths = DataPaths(Path(data_dir))
+    with locked_run(paths.root), Connections(api) as connections:
+        prompts = read_prompts(paths)
+        ctx = StepContext(roles, settings, api, connections, paths, ConsoleReporter(quiet=quiet))
+        result = compute_logprobs(prompts, tuple(roles.policies), ctx)
+    click.echo("\n".join(["log-probs:", *step_lines([result]), *failure_hint([result])]))
+
+
+if __name__ == "__main__":
+    main()

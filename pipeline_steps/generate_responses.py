@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Step 2: each policy of policy_config.py answers each prompt of DATA_DIR/prompts.jsonl.
+
+Requests carry the policy's system prompt, its temperature, --max-tokens and
+a seed derived from --seed, the policy and the prompt. Results (or failures,
+with error and error_type retryable / non_retryable) are appended to
+generations/{policy}_generations.jsonl as they finish; responses/ views are
+refreshed at the end. Finished rows are kept (see --skip-existing / --force);
+re-run the same command to resume after an interruption. Use the same --seed
+and --max-tokens as the rest of the run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cje.cli.config import load_roles
+from cje.cli.errors import user_errors_exit_2
+from cje.cli.options import (
+    api_options, data_dir_option, max_tokens_option, oracle_fraction_option, pipeline_quiet_option,
+    probe_fraction_option, resume_options, seed_option, verbose_option,
+)
+from cje.cli.pipeline import failure_hint, selected_policies, step_lines
+from cje.cli.progress import ConsoleReporter
+from cje.cli.session import configure_logging, locked_run
+from cje.pipeline.connections import Connections
+from cje.pipeline.context import StepContext
+from cje.pipeline.generation import generate_responses
+from cje.pipeline.paths import DataPaths
+from cje.pipeline.prompts import read_prompts
+from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
+from cje.pipeline.views import refresh_views
+
+
+@click.command(help=__doc__)
+@click.option("--policies", "policy_names", multiple=True, metavar="NAME",
+              help="Only these policies (repeat the option or separate names with commas); default: all.")
+@max_tokens_option
+@oracle_fraction_option
+@probe_fraction_option
+@resume_options
+@api_options()
+@data_dir_option
+@seed_option
+@pipeline_quiet_option
+@verbose_option
+@user_errors_exit_2
+def main(policy_names: tuple[str, ...], max_tokens: int, oracle_fraction: float, probe_fraction: float,
+         mode: ResumeMode, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool) -> None:
+    configure_logging(verbose=verbose)
+    roles = load_roles()
+    policies = selected_policies(roles, policy_names)
+    settings = RunSettings(seed=seed, max_tokens=max_tokens, oracle_fraction=oracle_fraction,
+                           probe_fraction=probe_fraction, mode=mode)
+    paths = DataPaths(Path(data_dir))
+    with locked_run(paths.root), Connections(api) as connections:
+        prompts = read_prompts(paths)
+        ctx = StepContext(roles, settings, api, connections, paths, ConsoleReporter(quiet=quiet))
+        result = generate_responses(prompts, policies, ctx)
+        refresh_views(paths, prompts, roles, settings, policies)
+    click.echo("\n".join(["responses:", *step_lines([result]), *failure_hint([result])]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Step 1: sample prompts into DATA_DIR/prompts.jsonl.
+
+From the Chatbot Arena conversations on the Hugging Face Hub (first user turn,
+English, moderation-flagged conversations dropped, exact duplicates removed)
+or from a local JSONL file (--prompts-file). The sample is seeded: the same
+--seed gives the same prompts, another seed another sample, and a larger
+--n-samples extends a smaller one. prompt_id is a BLAKE2b hash of the text
+(arena_..., prompt_... or the file's own prompt_id), stable across data set
+versions. If prompts.jsonl already holds this sample it is kept as is.
+
+Without network the Hub is not reachable and the step stops within seconds:
+pass --prompts-file (cje/pipeline/default_prompts.jsonl works offline).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cje.cli.config import load_roles
+from cje.cli.errors import user_errors_exit_2
+from cje.cli.options import data_dir_option, pipeline_quiet_option, resume_options, seed_option
+from cje.cli.pipeline import hf_dataset_option, moderation_option, n_samples_option, prompt_spec
+from cje.cli.pipeline import prompts_file_option
+from cje.cli.progress import ConsoleReporter
+from cje.cli.session import configure_logging, locked_run
+from cje.pipeline.paths import DataPaths
+from cje.pipeline.prompts import prepare_prompts
+from cje.pipeline.run import prompts_status
+from cje.pipeline.settings import ResumeMode
+
+
+@click.command(help=__doc__)
+@n_samples_option
+@prompts_file_option
+@hf_dataset_option
+@moderation_option
+@resume_options
+@data_dir_option
+@seed_option
+@pipeline_quiet_option
+@user_errors_exit_2
+def main(n_samples: int, prompts_file: Path | None, hf_dataset: str | None, moderation_threshold: float,
+         mode: ResumeMode, data_dir: str, seed: int, quiet: bool) -> None:
+    configure_logging(verbose=False)
+    spec = prompt_spec(n_samples=n_samples, seed=seed, prompts_file=prompts_file, hf_dataset=hf_dataset,
+                       moderation_threshold=moderation_threshold, roles=load_roles())
+    paths = DataPaths(Path(data_dir))
+    with locked_run(paths.root):
+        prepared = prepare_prompts(spec, paths, mode=mode)
+    ConsoleReporter(quiet=quiet).status(prompts_status(prepared))
+    click.echo(f"{paths.prompts}: {len(prepared.prompts)} prompts" + (" (kept)" if prepared.reused else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Report failed responses per policy and error type, and generate them again.
+
+Reads DATA_DIR/generations/ (the failures of the current prompts), prints a
+table of failures by policy and error type (retryable: the provider was
+overloaded, rate-limited, timed out or sent a broken reply; non_retryable: it
+refused the request, e.g. 400/401/403/404 or exhausted quota), then retries
+each failed request with --max-retries attempts, asking for a fresh sample (a
+new request seed). --dry-run only reports.
+
+A regenerated response has a new text hash, so any score or log-prob of an
+earlier text of that prompt is stale: the next run of generate_arena_data.py (same options)
+recomputes exactly those, and build_dataset.py refuses to join stale values
+until then. Use the same --seed and --max-tokens as the run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from cje.cli.config import load_roles
+from cje.cli.errors import user_errors_exit_2
+from cje.cli.options import (
+    api_options, data_dir_option, max_tokens_option, oracle_fraction_option, pipeline_quiet_option,
+    probe_fraction_option, seed_option, verbose_option,
+)
+from cje.cli.pipeline import selected_policies, step_lines
+from cje.cli.progress import ConsoleReporter
+from cje.cli.session import configure_logging, locked_run
+from cje.pipeline.connections import Connections
+from cje.pipeline.context import StepContext
+from cje.pipeline.generation import generate_responses
+from cje.pipeline.paths import DataPaths
+from cje.pipeline.prompts import read_prompts
+from cje.pipeline.regenerate import FailureCount, count_failures
+from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
+from cje.pipeline.views import refresh_views
+
+
+def failure_table(counts: Sequence[FailureCount]) -> str:
+    width = max(len("policy"), *(len(c.policy) for c in counts))
+    lines = [f"{'policy':<{width}}  {'retryable':>9}  {'non_retryable':>13}  total"]
+    for count in counts:
+        lines.append(f"{count.policy:<{width}}  {count.by_type.get('retryable', 0):>9}  "
+                     f"{count.by_type.get('non_retryable', 0):>13}  {count.total:>5}")
+    for count in counts:
+        for kind, example in count.examples.items():
+            lines.append(f"  e.g. {count.policy} {kind}: {example}")
+    return "\n".join(lines)
+
+
+@click.command(help=__doc__)
+@click.option("--policies", "policy_names", multiple=True, metavar="NAME",
+              help="Only these policies (repeat the option or separate names with commas); default: all.")
+@click.option("--dry-run", is_flag=True, help="Report the failures; retry nothing.")
+@max_tokens_option
+@oracle_fraction_option
+@probe_fraction_option
+@api_options()
+@data_dir_option
+@seed_option
+@pipeline_quiet_option
+@verbose_option
+@user_errors_exit_2
+def main(policy_names: tuple[str, ...], dry_run: bool, max_tokens: int, oracle_fraction: float,
+         probe_fraction: float, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool) -> None:
+    configure_logging(verbose=verbose)
+    roles = load_roles()
+    policies = selected_policies(roles, policy_names)
+    settings = RunSettings(seed=seed, max_tokens=max_tokens, oracle_fraction=oracle_fraction,
+                           probe_fraction=probe_fraction, mode=ResumeMode.RESUME)
+    paths = DataPaths(Path(data_dir))
+    with locked_run(paths.root):
+        prompts = read_prompts(paths)
+        before = count_failures(paths, prompts, policies)
+        click.echo("failed responses:\n" + failure_table(before))
+        if dry_run or not any(c.total for c in before):
+            click.echo("dry run: nothing retried" if dry_run else "nothing to retry")
+            return
+        with Connections(api) as connections:
+            ctx = StepContext(roles, settings, api, connections, paths, ConsoleReporter(quiet=quiet))
+            result = generate_responses(prompts, policies, ctx, only_failed=True)
+        refresh_views(paths, prompts, roles, settings, policies)
+        after = count_failures(paths, prompts, policies)
+    click.echo("\n".join([
+        "regenerated:", *step_lines([result]), "still failing:\n" + failure_table(after),
+        "Their scores and log-probs are now stale or missing: run generate_arena_data.py again with the "
+        "same options to compute them.",
+    ]))
+
+
+if __name__ == "__main__":
+    main()
