@@ -31,7 +31,7 @@ def plot_calibration_comparison(
     on the judge scale, and raw vs calibrated means per policy."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(17, 5.2))
+    fig, axes = plt.subplots(1, 3, figsize=(17, 6.0))
     _map_panel(axes[0], bins, curve_score, curve_value, out_of_fold_rmse)
     _support_panel(axes[1], labelled_judge, policies)
     _means_panel(axes[2], policies)
@@ -47,7 +47,7 @@ def _map_panel(ax, bins, curve_score, curve_value, rmse) -> None:
     sizes = 20 + 200 * bins.count / bins.count.max()
     ax.errorbar(bins.score, bins.mean, yerr=1.96 * bins.se, fmt="none", ecolor="grey", alpha=0.7)
     ax.scatter(bins.score, bins.mean, s=sizes, color="tab:blue", alpha=0.8,
-               label="mean oracle label at that judge score (area = count; bars = 95% CI)")
+               label="mean oracle label per judge score (size = count, bars = 95% CI)")
     ax.plot(curve_score, curve_value, color="tab:orange", lw=2, label="calibration map (isotonic)")
     ax.plot([0, 1], [0, 1], color="black", ls=":", lw=1, label="judge taken at face value")
     ax.set_xlim(-0.02, 1.02)
@@ -56,7 +56,7 @@ def _map_panel(ax, bins, curve_score, curve_value, rmse) -> None:
     ax.set_ylabel("oracle label (0-1)")
     ax.set_title(f"Judge -> oracle map ({int(bins.count.sum())} labels, out-of-fold RMSE {rmse:.3f})",
                  fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1)
 
 
 def _support_panel(ax, labelled_judge, policies) -> None:
@@ -68,7 +68,7 @@ def _support_panel(ax, labelled_judge, policies) -> None:
     ax.set_xlabel("judge score (0-1)")
     ax.set_ylabel("density")
     ax.set_title("Where each policy's fresh responses fall on the judge scale", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
 
 
 def _means_panel(ax, policies) -> None:
@@ -91,4 +91,5 @@ def _means_panel(ax, policies) -> None:
     ax.set_title("Raw judge vs calibrated, per policy", fontsize=10)
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles))
-    ax.legend(unique.values(), unique.keys(), fontsize=7, loc="lower left")
+    ax.legend(unique.values(), unique.keys(), fontsize=7, loc="upper center",
+              bbox_to_anchor=(0.5, -0.13), ncol=1)

@@ -45,7 +45,7 @@ def save_analysis_plots(
         if figure is None:
             continue
         path = directory / name
-        figure.savefig(path, dpi=110)
+        figure.savefig(path, dpi=110, bbox_inches="tight")  # keep legends placed outside the axes
         plt.close(figure)
         written.append(path)
     text_path = directory / "extreme_weights_analysis.txt"

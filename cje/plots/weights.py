@@ -30,7 +30,7 @@ def plot_weight_dashboard(weights: Mapping[str, PolicyWeights]):
     fig.suptitle(
         "Importance weights p_target / p_base (mean 1). Weight 1 = the target is as likely as the "
         "logger to give that response.\nLeft: spread of the weights; right: share of the total "
-        "weight carried by the heaviest rows (the diagonal is perfect overlap).",
+        "weight carried by the heaviest rows (dotted: perfect overlap).",
         fontsize=10,
     )
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
