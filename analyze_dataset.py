@@ -12,7 +12,8 @@ names the best policy among those not refused.
 Examples:
   python analyze_dataset.py --estimator all --oracle-coverage 0.1
   python analyze_dataset.py --data ../shared/data/arena_sample/logged_data.jsonl \\
-      --fresh-draws-dir ../shared/data/arena_sample/fresh_draws --estimator stacked-dr
+      --fresh-draws-dir ../shared/data/arena_sample/fresh_draws \\
+      --probe-dir ../shared/data/arena_sample/probe_slice --estimator all
   python analyze_dataset.py --estimator direct --inference bootstrap --output results.json
 
 Bad input stops the run with `file:line: field: problem` and exit status 2.
@@ -70,6 +71,9 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               default="data/cje_dataset.jsonl", show_default=True, help="Dataset JSONL file.")
 @click.option("--fresh-draws-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory of {policy}_responses.jsonl fresh draws [default: responses/ beside DATA].")
+@click.option("--probe-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory of {policy}_probe.jsonl: oracle labels on some of a policy's fresh draws, "
+                   "used to check (and, for direct, correct) the judge calibration for that policy.")
 @click.option("--estimator", "estimator_text", default="calibrated-ips", show_default=True,
               help=f"One of: all, {', '.join(ESTIMATORS)} (or a comma-separated list).")
 @click.option("--oracle-coverage", type=click.FloatRange(0, 1), default=1.0, show_default=True,
@@ -99,12 +103,13 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @click.option("--no-plots", is_flag=True, help="Skip the plots.")
 @quiet_option
 @user_errors_exit_2
-def main(data_path, fresh_draws_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
+def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
          ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, policies, truth_path, output,
          plot_dir, no_plots, quiet):
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
-    dataset = load_dataset(data_path, fresh_draws_dir, judge_scale=judge_scale, oracle_scale=oracle_scale)
+    dataset = load_dataset(data_path, fresh_draws_dir, judge_scale=judge_scale, oracle_scale=oracle_scale,
+                           probe_dir=probe_dir)
     settings = AnalysisSettings(
         estimators=estimators, oracle_coverage=oracle_coverage, seed=seed, ci_level=ci_level,
         inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega,

@@ -18,6 +18,7 @@ import pandas as pd
 
 from cje.data.columns import field_values, float_column, prompt_ids, target_logprobs
 from cje.data.jsonl import MAX_PROBLEMS, MISSING, ParsedFile, ProblemLog, parse_jsonl
+from cje.data.probes import attach_probe_labels
 from cje.data.scales import detect_scale, outside, to_unit
 from cje.data.tables import Dataset, FreshTable, LoggedTable
 from cje.errors import ScaleMismatchError
@@ -70,11 +71,13 @@ class _RawFresh:
     judge: np.ndarray
     oracle: np.ndarray
     n_failed: int
+    n_probe_labels: int = 0
 
 
-def _read_fresh(path: Path, policy: str, log: ProblemLog) -> _RawFresh:
+def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | None) -> _RawFresh:
     """Fresh draws; failed generations (``response: null``) and unscored
-    responses (``judge_score: null``) are skipped and counted, not errors."""
+    responses (``judge_score: null``) are skipped and counted, not errors.
+    Labels from ``probe_path`` (if it exists) are attached to the draws."""
     parsed = parse_jsonl(path, log)
     judge_values = field_values(parsed.rows, "judge_score")
     usable = np.array([row.get("response", "") is not None and judge is not None
@@ -85,15 +88,24 @@ def _read_fresh(path: Path, policy: str, log: ProblemLog) -> _RawFresh:
     keys = pd.MultiIndex.from_arrays([pd.Index(ids, dtype=object), pd.Index(draw, dtype=object)])
     for i in np.flatnonzero(keys.duplicated())[:MAX_PROBLEMS]:
         log.add(kept.source, kept.at(i), "prompt_id", f"duplicate draw ({ids[i]}, draw_idx {draw[i]})")
+    oracle = float_column(field_values(kept.rows, "oracle_label"), kept, "oracle_label", log,
+                          nullable=True, missing_ok=True)
+    n_probe = 0
+    if probe_path is not None and probe_path.exists():
+        responses = np.array([row.get("response") for row in kept.rows], dtype=object)
+        before = np.isfinite(oracle).sum()
+        oracle = attach_probe_labels(ids, np.array(draw, dtype=object), responses, oracle,
+                                     parse_jsonl(probe_path, log), log)
+        n_probe = int(np.isfinite(oracle).sum() - before)
     return _RawFresh(
         policy=policy,
         parsed=ParsedFile(kept.source, [], kept.lines),
         prompt_id=ids,
         judge=float_column(field_values(kept.rows, "judge_score"), kept, "judge_score", log,
                            nullable=False, missing_ok=False),
-        oracle=float_column(field_values(kept.rows, "oracle_label"), kept, "oracle_label", log,
-                            nullable=True, missing_ok=True),
+        oracle=oracle,
         n_failed=int((~usable).sum()),
+        n_probe_labels=n_probe,
     )
 
 
@@ -124,11 +136,14 @@ def load_dataset(
     *,
     judge_scale: str = "auto",
     oracle_scale: str = "auto",
+    probe_dir: str | Path | None = None,
 ) -> Dataset:
     """Read, validate and normalise a dataset and the fresh draws of its policies.
 
     ``fresh_draws_dir`` defaults to ``responses/`` beside the dataset; a policy
     without a ``{policy}_responses.jsonl`` there simply has no fresh draws.
+    ``probe_dir`` may hold ``{policy}_probe.jsonl`` files whose oracle labels
+    are attached to the matching fresh draws (see :mod:`cje.data.probes`).
     """
     path = Path(path)
     log = ProblemLog()
@@ -138,7 +153,8 @@ def load_dataset(
         log.raise_if_any()
     fresh_dir = Path(fresh_draws_dir) if fresh_draws_dir else path.parent / "responses"
     fresh = {
-        policy: _read_fresh(fresh_dir / f"{policy}_responses.jsonl", policy, log)
+        policy: _read_fresh(fresh_dir / f"{policy}_responses.jsonl", policy, log,
+                            Path(probe_dir) / f"{policy}_probe.jsonl" if probe_dir else None)
         for policy in logged.targets
         if (fresh_dir / f"{policy}_responses.jsonl").exists()
     }
@@ -179,6 +195,8 @@ def _assemble(logged: _RawLogged, fresh: dict[str, _RawFresh], judge_scale: str,
     }
     notes = [f"{f.parsed.source}: {f.n_failed} failed or unscored responses skipped"
              for f in fresh.values() if f.n_failed]
+    notes += [f"{p}: {f.n_probe_labels} oracle labels attached from its probe slice"
+              for p, f in fresh.items() if f.n_probe_labels]
     if logged.from_metadata:
         notes.insert(0, f"{logged.parsed.source}: prompt_id read from metadata in "
                         f"{logged.from_metadata} rows")

@@ -36,3 +36,14 @@ def test_ips_on_unhelpful_is_refused_for_lack_of_overlap(real_result):
     for estimator in ("raw-ips", "calibrated-ips"):
         status = real_result.statuses[(estimator, "unhelpful")]
         assert status.refused and any("ESS" in r for r in status.reasons)
+
+
+def test_probe_slices_catch_and_correct_the_flattered_policy(arena_sample):
+    dataset = load_dataset(arena_sample / "logged_data.jsonl", arena_sample / "fresh_draws",
+                           probe_dir=arena_sample / "probe_slice")
+    result = analyze(dataset, AnalysisSettings(estimators=("direct", "stacked-dr")))
+    transport = result.policies["unhelpful"].transport
+    assert transport.mean_residual < -0.2 and transport.ci().high < 0
+    assert result.statuses[("stacked-dr", "unhelpful")].refused
+    assert result.estimate("direct", "unhelpful").value < 0.25  # probe oracle mean: 0.159
+    assert result.policies["clone"].transport.ci().low < 0 < result.policies["clone"].transport.ci().high

@@ -150,3 +150,34 @@ def test_real_arena_sample_loads_as_it_is(arena_sample):
     assert set(dataset.logged.policies) == {"clone", "parallel_universe_prompt", "unhelpful"}
     assert int(dataset.logged.label_available.sum()) == 480
     assert {p: f.n for p, f in dataset.fresh.items()} == dict.fromkeys(dataset.logged.policies, 1000)
+
+
+def _fresh_rows(n=20):
+    return [{"prompt_id": f"p{i}", "response": f"fresh answer {i}", "judge_score": 0.5} for i in range(n)]
+
+
+def test_probe_labels_attach_to_the_same_response(tmp_path):
+    path = write_dataset(tmp_path, good_rows(), {"a": _fresh_rows()})
+    probes = tmp_path / "probes"
+    probes.mkdir()
+    (probes / "a_probe.jsonl").write_text("".join(
+        json.dumps({"prompt_id": f"p{i}", "response": f"fresh answer {i}", "oracle_label": 0.25}) + "\n"
+        for i in range(12)))
+    dataset = load_dataset(path, probe_dir=probes)
+    assert int(np.isfinite(dataset.fresh["a"].oracle_label).sum()) == 12
+    assert any("12 oracle labels attached" in note for note in dataset.notes)
+
+
+def test_probe_label_of_another_text_is_refused(tmp_path):
+    path = write_dataset(tmp_path, good_rows(), {"a": _fresh_rows()})
+    probes = tmp_path / "probes"
+    probes.mkdir()
+    probe = probes / "a_probe.jsonl"
+    probe.write_text(json.dumps({"prompt_id": "p3", "response": "edited", "oracle_label": 0.2}) + "\n"
+                     + json.dumps({"prompt_id": "zz", "response": "x", "oracle_label": 0.2}) + "\n")
+    with pytest.raises(DataValidationError) as caught:
+        load_dataset(path, probe_dir=probes)
+    messages = [str(p) for p in caught.value.problems]
+    assert messages == [f"{probe}:1: response: differs from the fresh draw's text; its label describes "
+                        "another response",
+                        f"{probe}:2: prompt_id: zz (draw 0) is not among the policy's fresh draws"]
