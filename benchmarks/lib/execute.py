@@ -8,8 +8,8 @@ progress bar.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Iterator
 
 from benchmarks.lib.grid import Unit
 from benchmarks.lib.runner import RunSettings, run_unit

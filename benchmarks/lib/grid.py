@@ -16,6 +16,10 @@ from pathlib import Path
 from cje.analysis import ESTIMATORS
 
 CJE_PACKAGE = Path(__file__).resolve().parents[2] / "cje"
+# The parts of the library an analysis runs; edits elsewhere (API client,
+# pipeline, simulator server, reports) cannot change a cell's numbers.
+ANALYSIS_CODE = ("analysis", "calibration", "data", "diagnostics", "estimators", "inference", "world",
+                 "errors.py")
 # Bump when the meaning of a stored row changes; old rows are then ignored.
 PROTOCOL = "coverage-experiment/1"
 
@@ -75,10 +79,12 @@ def pending_units(cells: list[Cell], finished: set[str], fingerprint: str) -> li
 
 
 def library_digest() -> str:
-    """sha256 of the ``cje`` package's source: results computed by other code
+    """sha256 of the analysis code's source: results computed by other code
     are not reused."""
     digest = hashlib.sha256()
-    for path in sorted(CJE_PACKAGE.rglob("*.py")):
+    files = [p for part in ANALYSIS_CODE for p in
+             ([CJE_PACKAGE / part] if part.endswith(".py") else (CJE_PACKAGE / part).rglob("*.py"))]
+    for path in sorted(files):
         digest.update(path.relative_to(CJE_PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -7,8 +7,8 @@ the truth itself when it is a finite oracle mean (zero for an exact truth).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import combinations
-from typing import Sequence
 
 import numpy as np
 

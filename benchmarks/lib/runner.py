@@ -12,12 +12,11 @@ import math
 import time
 from dataclasses import dataclass
 
+from benchmarks.lib.grid import VARIANTS, Cell, Unit
+from benchmarks.lib.sources import Source, sample_for
 from cje.analysis import AnalysisResult, AnalysisSettings, Failure, analyze
 from cje.data.tables import Dataset
 from cje.errors import CJEError
-
-from benchmarks.lib.grid import VARIANTS, Cell, Unit
-from benchmarks.lib.sources import Source, sample_for
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.lib.subsample import subsample_prompts
 from cje.data.load import load_dataset
 from cje.data.tables import Dataset
 from cje.world import WorldConfig, simulate_dataset
-
-from benchmarks.lib.subsample import subsample_prompts
 
 # Seeds of the simulated worlds, and of the prompt subsamples, are derived from
 # the experiment seed in separate streams so they never coincide.

@@ -12,14 +12,19 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.lib.metrics import (
-    debiased_rmse, interval_score, kendall_tau, oracle_noise_variance, pairwise_accuracy, top1_correct,
+    debiased_rmse,
+    interval_score,
+    kendall_tau,
+    oracle_noise_variance,
+    pairwise_accuracy,
+    top1_correct,
 )
 from benchmarks.lib.truth import Truth
 
 REGIME = ["variant", "n_prompts", "coverage"]
 RUN = [*REGIME, "seed"]
 RUN_FIELDS = ("source", "n_prompts", "n_logged", "coverage", "seed", "variant", "runtime_s", "n_labels")
-METRICS = ("rmse", "bias", "ci_coverage", "ci_width", "interval_score", "pairwise_acc", "top1",
+METRICS = ("rmse", "rmse_plain", "bias", "ci_coverage", "ci_width", "interval_score", "pairwise_acc", "top1",
            "kendall_tau", "runtime_s", "labels", "no_estimate", "refused")
 
 
@@ -64,6 +69,7 @@ def _accuracy_metrics(group: pd.DataFrame) -> pd.Series:
     has = group[group["estimate"].notna()]
     return pd.Series({
         "rmse": debiased_rmse(has["error"].to_numpy(), has["noise_variance"].to_numpy()),
+        "rmse_plain": debiased_rmse(has["error"].to_numpy()),
         "bias": has["error"].mean(),
         "ci_coverage": has["covered"].astype(float).mean(),
         "ci_width": has["ci_width"].mean(),
@@ -75,11 +81,12 @@ def _accuracy_metrics(group: pd.DataFrame) -> pd.Series:
 
 def _ranking_metrics(runs: pd.DataFrame, ranking: tuple[str, ...]) -> pd.DataFrame:
     """Per run: ranking metrics over the ranking policies, or NaN when any of
-    them has no estimate in that run (a partial ranking is not comparable)."""
+    them has no estimate (or no truth) in that run: a partial ranking is not
+    comparable."""
     ranked = runs[runs["policy"].isin(ranking)].sort_values([*RUN, "policy"])
 
     def per_run(group: pd.DataFrame) -> pd.Series:
-        if len(group) < len(ranking) or group["estimate"].isna().any():
+        if len(group) < len(ranking) or group[["estimate", "truth"]].isna().any(axis=None):
             return pd.Series({"pairwise_acc": np.nan, "top1": np.nan, "kendall_tau": np.nan})
         estimate, truth = group["estimate"].to_numpy(), group["truth"].to_numpy()
         return pd.Series({"pairwise_acc": pairwise_accuracy(estimate, truth),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class Truth:
     def noisy(self) -> bool:
         return any(math.isfinite(n) for n in self.n_oracle.values())
 
-    def restricted_to(self, policies: tuple[str, ...]) -> "Truth":
+    def restricted_to(self, policies: tuple[str, ...]) -> Truth:
         kept = tuple(p for p in policies if p in self.values)
         return Truth({p: self.values[p] for p in kept}, {p: self.n_oracle[p] for p in kept},
                      self.description)

@@ -1,0 +1,1 @@
+"""Benchmarks of the cje analysis (scripts and their helper package)."""

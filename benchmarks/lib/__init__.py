@@ -1,0 +1,1 @@
+"""Helpers of the benchmark scripts: metrics, grid, runs, summaries, tables, plots."""
