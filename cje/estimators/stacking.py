@@ -58,8 +58,11 @@ def stack(components: Sequence[Estimate], *, policy: str) -> Estimate:
     """Combine DR estimates of one policy over the same prompts.
 
     SE: influence function of the combination plus, when every component has
-    jackknife replicates, the jackknife variance of the combined replicates.
-    The weights are estimated from the same data, which this SE ignores.
+    jackknife replicates, the jackknife variance of the combined replicates;
+    never below the smallest component SE. The weights minimise a variance
+    estimated from the same data (the jackknife part from only a handful of
+    folds), so a combined variance below every component's is mostly that
+    estimate's noise; the floor keeps the interval from inheriting it.
     """
     if len({c.n for c in components}) != 1:
         raise ValueError("stacked components must share their prompts")
@@ -71,6 +74,9 @@ def stack(components: Sequence[Estimate], *, policy: str) -> Estimate:
     if all(c.replicates is not None for c in components):
         replicates = np.vstack([c.replicates for c in components]).T @ alpha
         se_calibration = float(np.sqrt(jackknife_variance(replicates)))
+    floor = min(c.se for c in components)
+    combined = float(np.hypot(influence_se(influence), se_calibration))
+    scale = floor / combined if 0 < combined < floor else 1.0
     spread = max(c.value for c in components) - min(c.value for c in components)
     notes = ()
     if spread < 1e-3:
@@ -80,8 +86,8 @@ def stack(components: Sequence[Estimate], *, policy: str) -> Estimate:
         estimator="stacked-dr",
         value=value,
         influence=influence,
-        se_sampling=influence_se(influence),
-        se_calibration=se_calibration,
+        se_sampling=scale * influence_se(influence),
+        se_calibration=scale * se_calibration,
         replicates=replicates,
         correction=None,
         stack_weights=tuple((c.estimator, float(a)) for a, c in zip(alpha, components)),
