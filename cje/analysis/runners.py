@@ -115,18 +115,17 @@ def _dr_arrays(ctx: PolicyContext, model: RewardModel, calibrated: bool):
 def _run_dr(ctx: PolicyContext, model: RewardModel, *, calibrated: bool, name: str) -> Estimate:
     i = ctx.inputs
     weight, outcome, mask = _dr_arrays(ctx, model, calibrated)
+    return _doubly_robust(ctx, model, name, weight, outcome, mask,
+                          model.predict(i.fresh_levels.take(i.dr_fresh)), model.out_of_fold[i.dr_rows])
+
+
+def _doubly_robust(ctx, model, name, weight, outcome, mask, fresh_prediction, outcome_prediction):
+    """``doubly_robust`` on the policy's DR prompts, reporting the prompts it left out."""
     estimate = doubly_robust(
-        model.predict(i.fresh_levels.take(i.dr_fresh)),
-        i.dr_fresh_cluster,
-        weight,
-        outcome,
-        model.out_of_fold[i.dr_rows],
-        mask,
-        policy=ctx.policy,
-        estimator=name,
-        include_label_influence=not model.calibrated,
+        fresh_prediction, ctx.inputs.dr_fresh_cluster, weight, outcome, outcome_prediction, mask,
+        policy=ctx.policy, estimator=name, include_label_influence=not model.calibrated,
     )
-    return _with_dr_dropped(estimate, i)
+    return _with_dr_dropped(estimate, ctx.inputs)
 
 
 def run_dr_cpo(ctx: PolicyContext, model: RewardModel) -> Estimate:
@@ -144,33 +143,18 @@ def run_mrdr(ctx: PolicyContext, model: RewardModel) -> Estimate:
     fit = fit_mrdr_outcome_model(
         i.dr_judge.take(mask), outcome[mask], fold[mask], weight[mask], omega=ctx.mrdr_omega
     )
-    prediction = fit.predict_out_of_fold(i.dr_judge, fold)
-    estimate = doubly_robust(
-        fit.full.predict(i.fresh_levels.take(i.dr_fresh)),
-        i.dr_fresh_cluster,
-        weight,
-        outcome,
-        prediction,
-        mask,
-        policy=ctx.policy,
-        estimator="mrdr",
-        include_label_influence=not model.calibrated,
-    )
-    return _with_dr_dropped(estimate, i)
+    return _doubly_robust(ctx, model, "mrdr", weight, outcome, mask,
+                          fit.full.predict(i.fresh_levels.take(i.dr_fresh)),
+                          fit.predict_out_of_fold(i.dr_judge, fold))
 
 
 def run_tmle(ctx: PolicyContext, model: RewardModel) -> Estimate:
     i = ctx.inputs
     weight, outcome, mask = _dr_arrays(ctx, model, calibrated=True)
     estimate = tmle(
-        model.predict(i.fresh_levels.take(i.dr_fresh)),
-        i.dr_fresh_cluster,
-        weight,
-        outcome,
-        model.out_of_fold[i.dr_rows],
-        mask,
-        policy=ctx.policy,
-        include_label_influence=not model.calibrated,
+        model.predict(i.fresh_levels.take(i.dr_fresh)), i.dr_fresh_cluster, weight, outcome,
+        model.out_of_fold[i.dr_rows], mask,
+        policy=ctx.policy, include_label_influence=not model.calibrated,
     )
     return _with_dr_dropped(estimate, i)
 
