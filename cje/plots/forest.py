@@ -56,5 +56,6 @@ def plot_policy_estimates(
     ax.set_title(title, fontsize=11)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.24, right=0.76, top=1 - 0.45 / fig.get_figheight(),
+                        bottom=0.6 / fig.get_figheight())
     return fig
