@@ -32,10 +32,6 @@ class ScoreLevels:
         """The same levels for a subset of rows (boolean mask or indices)."""
         return ScoreLevels(self.levels, self.codes[rows])
 
-    @property
-    def values(self) -> np.ndarray:
-        return self.levels[self.codes]
-
 
 def score_levels(score: np.ndarray | ScoreLevels) -> ScoreLevels:
     if isinstance(score, ScoreLevels):

@@ -66,10 +66,6 @@ class LoggedTable:
         return tuple(self.target_logprob)
 
     @property
-    def has_rewards(self) -> bool:
-        return bool(np.isfinite(self.reward).any())
-
-    @property
     def label_available(self) -> np.ndarray:
         return np.isfinite(self.oracle_label)
 
