@@ -36,7 +36,11 @@ from cje.errors import CJEError
 from cje.estimators.mrdr import OMEGA_CHOICES
 from cje.io.atomic import write_json_atomic
 from cje.report.console import (
-    best_policy_claim, comparison_table, primary_estimator, reasons_text, results_table,
+    best_policy_claim,
+    comparison_table,
+    primary_estimator,
+    reasons_text,
+    results_table,
 )
 from cje.report.json_output import analysis_json, files_digest
 

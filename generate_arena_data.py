@@ -39,12 +39,25 @@ import click
 from cje.cli.config import load_roles
 from cje.cli.errors import user_errors_exit_2
 from cje.cli.options import (
-    api_options, data_dir_option, max_tokens_option, oracle_fraction_option, pipeline_quiet_option,
-    probe_fraction_option, resume_options, seed_option, verbose_option,
+    api_options,
+    data_dir_option,
+    max_tokens_option,
+    oracle_fraction_option,
+    pipeline_quiet_option,
+    probe_fraction_option,
+    resume_options,
+    seed_option,
+    verbose_option,
 )
 from cje.cli.pipeline import (
-    dataset_lines, failure_hint, hf_dataset_option, moderation_option, n_samples_option, prompt_spec,
-    prompts_file_option, step_lines,
+    dataset_lines,
+    failure_hint,
+    hf_dataset_option,
+    moderation_option,
+    n_samples_option,
+    prompt_spec,
+    prompts_file_option,
+    step_lines,
 )
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run

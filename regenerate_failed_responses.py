@@ -16,16 +16,22 @@ until then. Use the same --seed and --max-tokens as the run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import click
 
 from cje.cli.config import load_roles
 from cje.cli.errors import user_errors_exit_2
 from cje.cli.options import (
-    api_options, data_dir_option, max_tokens_option, oracle_fraction_option, pipeline_quiet_option,
-    probe_fraction_option, seed_option, verbose_option,
+    api_options,
+    data_dir_option,
+    max_tokens_option,
+    oracle_fraction_option,
+    pipeline_quiet_option,
+    probe_fraction_option,
+    seed_option,
+    verbose_option,
 )
 from cje.cli.pipeline import selected_policies, step_lines
 from cje.cli.progress import ConsoleReporter

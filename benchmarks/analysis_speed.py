@@ -52,7 +52,7 @@ def time_small(workdir: Path, repeats: int) -> dict[str, object]:
     data, fresh, label = small_dataset(workdir)
     settings = AnalysisSettings(estimators=ESTIMATORS, oracle_coverage=0.1)
     timings, plot_timings = [], []
-    for run in range(repeats):
+    for _run in range(repeats):
         start = time.perf_counter()
         dataset = load_dataset(data, fresh)
         result = analyze(dataset, settings)

@@ -83,7 +83,8 @@ def main(sizes, estimators, coverage, repeats, budget_s, n_bootstrap, timeout_s,
 def _describe(row: dict) -> str:
     if row["status"] != "ok":
         return row["status"]
-    return f"{row['seconds']:8.3f} s   traced peak {row['traced_peak_mib']:8.1f} MiB   RSS {row['peak_rss_mib']:7.0f} MiB"
+    return (f"{row['seconds']:8.3f} s   traced peak {row['traced_peak_mib']:8.1f} MiB   "
+            f"RSS {row['peak_rss_mib']:7.0f} MiB")
 
 
 def write_report(results: pd.DataFrame, variants: tuple[str, ...], out: Path) -> None:

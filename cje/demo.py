@@ -18,9 +18,10 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import click
 
@@ -61,12 +62,12 @@ def run_script(arguments: list[str], env: dict[str, str] | None = None) -> None:
         raise SystemExit(completed.returncode)
 
 
-def fetch_truth(base_url: str) -> dict[str, object]:
+def fetch_truth(base_url: str) -> dict[str, Any]:
     with urllib.request.urlopen(f"{base_url}/simulator/truth", timeout=300) as reply:
         return json.loads(reply.read())
 
 
-def truth_for_analysis(report: dict[str, object]) -> dict[str, float]:
+def truth_for_analysis(report: dict[str, Any]) -> dict[str, float]:
     """Each policy's true value averaged over the prompts the run served."""
     return {policy: float(value) for policy, value in report["served"].items()}
 

@@ -20,7 +20,12 @@ import click
 from cje.cli.config import load_roles
 from cje.cli.errors import user_errors_exit_2
 from cje.cli.options import (
-    api_options, data_dir_option, pipeline_quiet_option, resume_options, seed_option, verbose_option,
+    api_options,
+    data_dir_option,
+    pipeline_quiet_option,
+    resume_options,
+    seed_option,
+    verbose_option,
 )
 from cje.cli.pipeline import failure_hint, step_lines
 from cje.cli.progress import ConsoleReporter

@@ -22,8 +22,7 @@ import click
 from cje.cli.config import load_roles
 from cje.cli.errors import user_errors_exit_2
 from cje.cli.options import data_dir_option, pipeline_quiet_option, resume_options, seed_option
-from cje.cli.pipeline import hf_dataset_option, moderation_option, n_samples_option, prompt_spec
-from cje.cli.pipeline import prompts_file_option
+from cje.cli.pipeline import hf_dataset_option, moderation_option, n_samples_option, prompt_spec, prompts_file_option
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
 from cje.pipeline.paths import DataPaths

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from cje.chat_template import (
-    ChatTemplateError, Llama3Template, ParsedChat, RenderedChat, UnknownChatTemplateError,
-    chat_template_names, get_chat_template, parse_chat, register_chat_template, render_chat,
+    ChatTemplateError,
+    Llama3Template,
+    ParsedChat,
+    RenderedChat,
+    UnknownChatTemplateError,
+    chat_template_names,
+    get_chat_template,
+    parse_chat,
+    register_chat_template,
+    render_chat,
 )
 
 LLAMA3_EXAMPLE = (

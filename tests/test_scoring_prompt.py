@@ -6,7 +6,11 @@ import pytest
 
 from cje.errors import CJEError
 from cje.scoring_prompt import (
-    SCORING_SYSTEM_PROMPT, ScoreParseError, ScoringPromptError, parse_score, parse_scoring_messages,
+    SCORING_SYSTEM_PROMPT,
+    ScoreParseError,
+    ScoringPromptError,
+    parse_score,
+    parse_scoring_messages,
     scoring_messages,
 )
 

@@ -63,7 +63,7 @@ def _floats(text: str, name: str) -> tuple[float, ...]:
     try:
         values = tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a comma-separated list of numbers", param_hint=name)
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of numbers", param_hint=name) from None
     if not values:
         raise click.BadParameter("give at least one value", param_hint=name)
     return values

@@ -5,9 +5,9 @@ Pure computation on a loaded :class:`Dataset`; no files, no printing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 

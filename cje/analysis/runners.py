@@ -8,11 +8,10 @@ only, never on labels, so they are computed once per policy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
-
 
 from cje.analysis.inputs import PolicyInputs
 from cje.calibration.rewards import RewardModel

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import logging
 from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal, Mapping, Sequence, TypeVar
+from typing import Literal, TypeVar
 
 import httpx2
 import openai

@@ -13,8 +13,9 @@ An empty variable counts as unset, so ``CJE_BASE_URL= cmd`` disables it.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Protocol
+from typing import Protocol
 
 from cje.api.errors import MissingAPIKeyError
 
@@ -73,7 +74,7 @@ class Secret:
     def __deepcopy__(self, memo: dict[int, object]) -> Secret:
         return self
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str:
         # Pickling would write the key to wherever the pickle goes.
         raise TypeError("a Secret cannot be pickled")
 

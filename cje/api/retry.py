@@ -17,10 +17,11 @@ import logging
 import math
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Callable, Mapping, TypeVar
+from typing import TypeVar
 
 import openai
 import tenacity
@@ -144,7 +145,7 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float) -> float | No
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:  # "-0000" parses as naive; HTTP dates are GMT anyway
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
 
 

@@ -28,7 +28,7 @@ class ScoreLevels:
     def __len__(self) -> int:
         return self.codes.size
 
-    def take(self, rows: np.ndarray) -> "ScoreLevels":
+    def take(self, rows: np.ndarray) -> ScoreLevels:
         """The same levels for a subset of rows (boolean mask or indices)."""
         return ScoreLevels(self.levels, self.codes[rows])
 
@@ -61,7 +61,7 @@ class IsotonicCalibrator:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> "IsotonicCalibrator":
+    def from_json(cls, data: dict[str, object]) -> IsotonicCalibrator:
         return cls(
             knots=np.asarray(data["knots"], dtype=float),
             values=np.asarray(data["values"], dtype=float),

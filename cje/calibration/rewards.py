@@ -18,14 +18,14 @@ carry judge scores only and doubly robust estimators need an outcome model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
 from cje.calibration.isotonic import CrossFit, ScoreLevels, cross_fit_isotonic, score_levels
 
 
-class RewardSource(str, Enum):
+class RewardSource(StrEnum):
     OUTCOMES = "outcomes"
     CALIBRATED = "calibrated"
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -22,7 +23,7 @@ USER_ERROR_EXIT = 2
 
 def user_errors_exit_2(func: F) -> F:
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):  # click passes options by keyword; not a pass-through API
+    def wrapper(*args: Any, **kwargs: Any) -> Any:  # click passes options by keyword; not a pass-through API
         try:
             return func(*args, **kwargs)
         except CJEError as error:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -57,7 +58,7 @@ def api_options(*, batch_size_default: int = 20) -> Callable[[F], F]:
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
-        def wrapper(*args, **options):  # click passes options by keyword; not a pass-through API
+        def wrapper(*args: Any, **options: Any) -> Any:  # click passes options by keyword; not a pass-through API
             values = {name: options.pop(name) for name in _API_NAMES}
             options["api"] = ApiSettings(
                 concurrency=values["concurrency"], requests_per_minute=values["requests_per_minute"],
@@ -79,7 +80,7 @@ def resume_options(func: F) -> F:
     """``--skip-existing`` / ``--force``, passed to the command as ``mode: ResumeMode``."""
 
     @functools.wraps(func)
-    def wrapper(*args, **options):  # click passes options by keyword; not a pass-through API
+    def wrapper(*args: Any, **options: Any) -> Any:  # click passes options by keyword; not a pass-through API
         skip, force = options.pop("skip_existing"), options.pop("force")
         if skip and force:
             raise click.UsageError("--skip-existing and --force contradict each other; give one")

@@ -77,7 +77,8 @@ def float_column(values: list, parsed: ParsedFile, field_name: str, log: Problem
     return np.where(np.isfinite(column), column, np.nan)
 
 
-def _slow_float_column(values, parsed, field_name, log, missing_ok):
+def _slow_float_column(values: list, parsed: ParsedFile, field_name: str, log: ProblemLog,
+                       missing_ok: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row-by-row conversion, used only when a column holds non-numbers."""
     column = np.full(len(values), np.nan)
     is_null = np.zeros(len(values), dtype=bool)

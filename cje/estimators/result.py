@@ -88,11 +88,11 @@ class Estimate:
             return clip_interval(Interval(float(low), float(high)))
         return clip_interval(t_interval(self.value, self.se, self.df, level))
 
-    def with_bootstrap(self, replicates: np.ndarray) -> "Estimate":
+    def with_bootstrap(self, replicates: np.ndarray) -> Estimate:
         """This estimate with its uncertainty taken from bootstrap replicates."""
         return replace(self, bootstrap=np.asarray(replicates, dtype=float))
 
-    def with_calibration(self, replicates: np.ndarray) -> "Estimate":
+    def with_calibration(self, replicates: np.ndarray) -> Estimate:
         """This estimate plus the jackknife's calibration variance."""
         replicates = np.asarray(replicates, dtype=float)
         return replace(

@@ -8,9 +8,9 @@ checking every support set (there are at most a handful of components).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from itertools import combinations
-from typing import Sequence
 
 import numpy as np
 

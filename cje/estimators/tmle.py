@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
+from cje.errors import EstimationError
 from cje.estimators.dr import cluster_means, weighted_correction
 from cje.estimators.result import Estimate, estimate_from_influence
-from cje.errors import EstimationError
 
 BOUND = 1e-4
 

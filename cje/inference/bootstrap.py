@@ -38,6 +38,7 @@ def cluster_bootstrap_direct(
     minimum label count).
     """
     own = None if own_labels is None else np.isfinite(own_labels)
+    labels = np.empty(0) if own_labels is None else own_labels
     replicates = []
     for _ in range(n_boot):
         multiplicity = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters))
@@ -54,7 +55,7 @@ def cluster_bootstrap_direct(
             own_w = fresh_w[own]
             if own_w.sum() == 0:
                 continue
-            residual_part = np.sum(own_w * (own_labels[own] - fresh_prediction[own])) / own_w.sum()
+            residual_part = np.sum(own_w * (labels[own] - fresh_prediction[own])) / own_w.sum()
         replicates.append(fresh_part + residual_part)
     return np.asarray(replicates)
 

@@ -16,11 +16,11 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from cje.errors import CJEError
 from cje.io.atomic import fsync_directory
@@ -116,7 +116,7 @@ def _new_owner() -> LockOwner:
     return LockOwner(
         pid=os.getpid(),
         host=socket.gethostname(),
-        started=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        started=datetime.now(UTC).isoformat(timespec="seconds"),
         token=uuid.uuid4().hex,
     )
 

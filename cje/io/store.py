@@ -15,9 +15,10 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable, Iterable, KeysView, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import BinaryIO, Callable, Iterable, KeysView, Mapping
+from typing import BinaryIO
 
 from cje.errors import CJEError
 from cje.io.atomic import fsync_directory, write_jsonl_atomic

@@ -15,10 +15,11 @@ draws beside the dataset are consistent with it.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from cje.io.atomic import write_jsonl_atomic
 from cje.pipeline.errors import PipelineError, StaleDataError
@@ -73,6 +74,10 @@ def _is_stale(row: Row | None, response: CurrentResponse) -> bool:
     return row is not None and not failed(row) and not is_current(row, response.content)
 
 
+def _wants_oracle(prompt_id: str, *, policy: str, roles: Roles, settings: RunSettings) -> bool:
+    return wants_score("oracle", policy, prompt_id, roles, settings)
+
+
 def check_consistency(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles, settings: RunSettings) -> None:
     """Raise ``StaleDataError`` if a value of another text would be joined."""
     finder = _StaleFinder()
@@ -80,7 +85,7 @@ def check_consistency(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles,
         responses = current_responses(read_log(paths.generations(policy)), prompts)
         finder.check(paths.scores(policy, "judge"), read_log(paths.scores(policy, "judge")), responses)
         finder.check(paths.scores(policy, "oracle"), read_log(paths.scores(policy, "oracle")), responses,
-                     lambda prompt_id, p=policy: wants_score("oracle", p, prompt_id, roles, settings))
+                     functools.partial(_wants_oracle, policy=policy, roles=roles, settings=settings))
     logged = current_responses(read_log(paths.generations(roles.logging_policy)), prompts)
     for policy in roles.policies:
         finder.check(paths.logprobs(policy), read_log(paths.logprobs(policy)), logged)
@@ -98,7 +103,7 @@ def build_dataset(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles, set
         view = logged.get(prompt.prompt_id)
         reason = "no successful response" if view is None else _left_out_reason(view)
         if view is None or reason is not None:
-            left_out[reason] += 1
+            left_out[reason or "no successful response"] += 1
             continue
         values = {p: _logprob(log.get(prompt.prompt_id), view) for p, log in logprobs.items()}
         nulls.update(p for p, v in values.items() if v is None)
@@ -121,7 +126,7 @@ def _left_out_reason(view: Row) -> str | None:
 
 def _logprob(row: Row | None, view: Row) -> float | None:
     content = {"prompt_hash": str(view["prompt_hash"]), "response_hash": str(view["response_hash"])}
-    if not is_current(row, content):
+    if row is None or not is_current(row, content):
         return None
     value = row.get("logprob")
     return float(value) if isinstance(value, (int, float)) else None

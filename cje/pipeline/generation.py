@@ -13,15 +13,15 @@ prompt, in prompt order); the caller then refreshes the ``responses/`` views.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from cje.api.client import ChatResult, chat
 from cje.api.endpoints import Role
 from cje.api.errors import RequestFailed
 from cje.pipeline.connections import Connections
+from cje.pipeline.context import StepContext
 from cje.pipeline.hashing import settings_hash, stable_int, text_hash
 from cje.pipeline.models import effective_model, token_limit_param
-from cje.pipeline.context import StepContext
 from cje.pipeline.progress import StepResult, StepStatus
 from cje.pipeline.prompts import Prompt
 from cje.pipeline.runner import Job, Row, compact_all, open_logs, run_jobs
@@ -130,5 +130,6 @@ def _next_draw(row: Mapping[str, object] | None, reason: Reason, *, only_failed:
     return previous if reason is Reason.FAILED else 0
 
 
-def _bind(role: Role, prompt: Prompt, settings: RunSettings, connections: Connections, draw: int):
+def _bind(role: Role, prompt: Prompt, settings: RunSettings, connections: Connections, draw: int
+          ) -> Callable[[], Row]:
     return lambda: generate(role, prompt, settings, connections, draw=draw)

@@ -12,23 +12,22 @@ and response hashes and any error.
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Callable, Sequence
 
 from cje.api.client import EchoResult, echo_logprobs
 from cje.api.endpoints import Endpoint, Role
 from cje.api.errors import RequestFailed
 from cje.chat_template import ChatTemplateError, RenderedChat, render_chat
 from cje.pipeline.connections import Connections
+from cje.pipeline.context import StepContext
 from cje.pipeline.hashing import settings_hash
 from cje.pipeline.logs import CurrentResponse, current_responses, read_log
 from cje.pipeline.models import effective_model
-from cje.pipeline.context import StepContext
 from cje.pipeline.progress import StepResult, StepStatus
 from cje.pipeline.prompts import Prompt
 from cje.pipeline.runner import Job, Row, compact_all, open_logs, run_jobs
 from cje.pipeline.staleness import Expected, Tally, reason_to_redo
-from cje.pipeline.teacher_forcing import EchoCheckError, SpanLogprob, check_echo, span_from_difference
-from cje.pipeline.teacher_forcing import span_from_offset
+from cje.pipeline.teacher_forcing import EchoCheckError, SpanLogprob, check_echo, span_from_difference, span_from_offset
 
 logger = logging.getLogger(__name__)
 
@@ -112,5 +111,5 @@ def compute_logprobs(prompts: Sequence[Prompt], policies: Sequence[str], ctx: St
     return result
 
 
-def _bind(role: Role, response: CurrentResponse, connections: Connections):
+def _bind(role: Role, response: CurrentResponse, connections: Connections) -> Callable[[], Row]:
     return lambda: teacher_forced_logprob(role, response, connections)

@@ -10,7 +10,8 @@ to ``max_tokens`` or ``max_completion_tokens`` to override it for one role.
 from __future__ import annotations
 
 import os
-from typing import Literal, Mapping
+from collections.abc import Mapping
+from typing import Literal
 
 from cje.api.endpoints import MODEL_OVERRIDE_ENV, Role
 from cje.pipeline.errors import PipelineError
@@ -42,7 +43,7 @@ def token_limit_param(role_name: str, model: str, env: Mapping[str, str] | None 
     if override:
         if override not in TOKEN_LIMIT_PARAMS:
             raise PipelineError(f"{variable}={override!r}: use one of {', '.join(TOKEN_LIMIT_PARAMS)}")
-        return override  # type: ignore[return-value]
+        return override
     name = model.rsplit("/", 1)[-1].lower()
     return "max_completion_tokens" if name.startswith(REASONING_MODEL_PREFIXES) else "max_tokens"
 

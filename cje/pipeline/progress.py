@@ -8,8 +8,9 @@ blocks and tqdm bars). Library callers that want silence pass
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol
+from typing import Protocol
 
 from cje.pipeline.staleness import Tally
 

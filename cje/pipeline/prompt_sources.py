@@ -27,9 +27,9 @@ import threading
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from cje.pipeline.errors import PromptSourceError

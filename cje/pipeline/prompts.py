@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 from cje.chat_template import ChatTemplateError, get_chat_template, render_chat
 from cje.io.atomic import write_json_atomic, write_jsonl_atomic
@@ -27,7 +27,11 @@ from cje.pipeline.errors import PipelineError, PromptSourceError
 from cje.pipeline.hashing import stable_uniform, text_hash
 from cje.pipeline.paths import DataPaths
 from cje.pipeline.prompt_sources import (
-    DEFAULT_MODERATION_THRESHOLD, SourcePrompt, SourcePrompts, load_arena_prompts, read_prompts_file,
+    DEFAULT_MODERATION_THRESHOLD,
+    SourcePrompt,
+    SourcePrompts,
+    load_arena_prompts,
+    read_prompts_file,
 )
 from cje.pipeline.settings import ResumeMode
 from cje.scoring_prompt import ScoringPromptError, scoring_messages

@@ -11,8 +11,8 @@ refuses to join the old values in the meantime.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from cje.pipeline.logs import read_log
 from cje.pipeline.paths import DataPaths
@@ -42,7 +42,7 @@ def count_failures(paths: DataPaths, prompts: Sequence[Prompt], policies: Sequen
         log = read_log(paths.generations(policy))
         rows = [log[p.prompt_id] for p in prompts if p.prompt_id in log and failed(log[p.prompt_id])]
         by_type = Counter(str(row.get("error_type")) for row in rows)
-        examples = {}
+        examples: dict[str, str] = {}
         for row in rows:
             examples.setdefault(str(row.get("error_type")), str(row.get("error"))[:_EXAMPLE_CHARS])
         counts.append(FailureCount(policy, dict(by_type), examples))

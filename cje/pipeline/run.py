@@ -5,8 +5,8 @@ step that changes what they show."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from cje.pipeline.connections import Connections
 from cje.pipeline.context import StepContext

@@ -8,10 +8,10 @@ flight; logs are fsync'd every ``batch_size`` rows and on close.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
 
 from cje.io.store import JsonlStore
 from cje.pipeline.connections import Connections

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from cje.api.client import chat
 from cje.api.endpoints import Role
@@ -134,5 +134,5 @@ def add_scores(
 
 
 def _bind(scorer: Role, kind: ScoreKind, policy: str, response: CurrentResponse, settings: RunSettings,
-          connections: Connections):
+          connections: Connections) -> Callable[[], Row]:
     return lambda: score_response(scorer, kind, policy, response, settings, connections)

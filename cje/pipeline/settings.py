@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
-from typing import Mapping
+from enum import StrEnum
 
 from cje.api.endpoints import Role
 from cje.pipeline.errors import PipelineError
 
 
-class ResumeMode(str, Enum):
+class ResumeMode(StrEnum):
     """Which finished rows a step keeps.
 
     ``resume`` (the default) keeps a row that succeeded, was computed from

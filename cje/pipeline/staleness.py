@@ -11,16 +11,16 @@ response leaves scores and log-probs of a text that is gone.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Mapping
+from enum import StrEnum
 
 from cje.pipeline.settings import ResumeMode
 
 Row = Mapping[str, object]
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     """Why a row must be (re)done."""
 
     MISSING = "missing"

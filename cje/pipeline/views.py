@@ -10,7 +10,7 @@ exactly the current prompts, so the analysis reads them as fresh draws.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from cje.io.atomic import write_jsonl_atomic
 from cje.pipeline.hashing import text_hash

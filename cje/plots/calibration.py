@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from cje.diagnostics.calibration import CalibrationBins
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 
 
 class PolicyScores(NamedTuple):
@@ -26,7 +32,7 @@ def plot_calibration_comparison(
     policies: Mapping[str, PolicyScores],
     *,
     out_of_fold_rmse: float,
-):
+) -> Figure:
     """Three panels: the judge -> oracle map, where each policy's responses sit
     on the judge scale, and raw vs calibrated means per policy."""
     import matplotlib.pyplot as plt
@@ -45,7 +51,8 @@ def plot_calibration_comparison(
     return fig
 
 
-def _map_panel(ax, bins, curve_score, curve_value, rmse) -> None:
+def _map_panel(ax: Axes, bins: CalibrationBins, curve_score: np.ndarray, curve_value: np.ndarray,
+               rmse: float) -> None:
     sizes = 20 + 200 * bins.count / bins.count.max()
     ax.errorbar(bins.score, bins.mean, yerr=1.96 * bins.se, fmt="none", ecolor="grey", alpha=0.7)
     ax.scatter(bins.score, bins.mean, s=sizes, color="tab:blue", alpha=0.8,
@@ -61,7 +68,7 @@ def _map_panel(ax, bins, curve_score, curve_value, rmse) -> None:
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1)
 
 
-def _support_panel(ax, labelled_judge, policies) -> None:
+def _support_panel(ax: Axes, labelled_judge: np.ndarray, policies: Mapping[str, PolicyScores]) -> None:
     bins = np.linspace(-0.025, 1.025, 22)  # centred on the 0.05 grid judges often use
     ax.hist(labelled_judge, bins=bins, density=True, color="grey", alpha=0.35,
             label="labelled logged rows (where the map is learned)")
@@ -73,7 +80,7 @@ def _support_panel(ax, labelled_judge, policies) -> None:
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
 
 
-def _means_panel(ax, policies) -> None:
+def _means_panel(ax: Axes, policies: Mapping[str, PolicyScores]) -> None:
     names = list(policies)
     y = np.arange(len(names))
     naive = [policies[p].naive_mean for p in names]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 
 class ForestRow(NamedTuple):
@@ -20,7 +25,7 @@ def plot_policy_estimates(
     ci_level: float,
     truth: Mapping[str, float] | None = None,
     title: str = "Estimated oracle score of each policy",
-):
+) -> Figure:
     """Each policy on its own line, one marker per estimator with its interval.
     Refused estimates are hollow with dashed intervals; known true values
     are black bars."""

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from cje.diagnostics.weights import WeightDiagnostics
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 
 
 class PolicyWeights(NamedTuple):
@@ -17,7 +23,7 @@ class PolicyWeights(NamedTuple):
     calibrated_curve: tuple[np.ndarray, np.ndarray]
 
 
-def plot_weight_dashboard(weights: Mapping[str, PolicyWeights]):
+def plot_weight_dashboard(weights: Mapping[str, PolicyWeights]) -> Figure:
     """One row per policy: the distribution of log10 weights (raw and
     calibrated), and how concentrated the total weight is. Returns the figure."""
     import matplotlib.pyplot as plt
@@ -40,7 +46,7 @@ def plot_weight_dashboard(weights: Mapping[str, PolicyWeights]):
     return fig
 
 
-def _histogram(ax, policy: str, data: PolicyWeights) -> None:
+def _histogram(ax: Axes, policy: str, data: PolicyWeights) -> None:
     floor = 1e-12
     raw = np.log10(np.maximum(data.raw, floor))
     cal = np.log10(np.maximum(data.calibrated, floor))
@@ -57,7 +63,7 @@ def _histogram(ax, policy: str, data: PolicyWeights) -> None:
     ax.legend(fontsize=8, loc="upper left")
 
 
-def _concentration(ax, policy: str, data: PolicyWeights) -> None:
+def _concentration(ax: Axes, policy: str, data: PolicyWeights) -> None:
     d = data.diagnostics
     ax.plot(*data.raw_curve, color="tab:red", label="raw")
     ax.plot(*data.calibrated_curve, color="tab:blue", label="calibrated")

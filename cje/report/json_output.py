@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import math
 import platform
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable, Mapping
 
 from cje.analysis.run import AnalysisResult, Failure
 from cje.estimators.result import Estimate

@@ -7,9 +7,10 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Mapping
+from typing import Any, TypeVar
 
 import click
 
@@ -21,6 +22,8 @@ from cje.simulator.faults import FaultConfig
 from cje.simulator.routes import build_policy_routes
 from cje.simulator.server import RunningSimulator
 from cje.world.config import WorldConfig
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 def _load_policy_config() -> ModuleType:
@@ -50,14 +53,14 @@ def _chat_template(roles: Mapping[str, Role]) -> str:
     return templates.pop()
 
 
-def _faults(options: dict[str, object]) -> FaultConfig:
+def _faults(options: Mapping[str, Any]) -> FaultConfig:
     names = ("rate_429", "retry_after", "rate_5xx", "rate_drop", "rate_truncate", "rate_slow", "slow_ms",
              "rate_bad_judge", "latency_ms", "latency_jitter_ms", "require_api_key", "quota_exhausted",
              "seed")
-    return FaultConfig(**{name: options[name] for name in names})  # type: ignore[arg-type]
+    return FaultConfig(**{name: options[name] for name in names})
 
 
-def build_config(options: dict[str, object]) -> SimulatorConfig:
+def build_config(options: Mapping[str, Any]) -> SimulatorConfig:
     """The simulator configuration from the command's options and policy_config."""
     pc = _load_policy_config()
     world = _world_for({name: role.temperature for name, role in pc.POLICIES.items()}, WorldConfig())
@@ -74,7 +77,7 @@ def build_config(options: dict[str, object]) -> SimulatorConfig:
     )
 
 
-def _rate(name: str, help_text: str):
+def _rate(name: str, help_text: str) -> Callable[[F], F]:
     return click.option(name, type=click.FloatRange(0, 1), default=0.0, show_default=True, help=help_text)
 
 
@@ -104,7 +107,7 @@ def _rate(name: str, help_text: str):
 @click.option("--quota-exhausted", is_flag=True, help="Answer every request 429 insufficient_quota.")
 @click.option("--quiet", is_flag=True, help="Log warnings only.")
 @user_errors_exit_2
-def main(**options: object) -> None:
+def main(**options: Any) -> None:
     """Serve an offline OpenAI-compatible API whose policies, judge and oracle
     live in a simulated world with known true policy values.
 

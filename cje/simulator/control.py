@@ -20,7 +20,7 @@ class ControlEndpoints:
     def __init__(self, app: SimulatorApp) -> None:
         self.app = app
 
-    def handle(self, method: str, path: str, body: bytes) -> dict[str, object]:
+    def handle(self, method: str, path: str, body: bytes) -> object:
         name = path[len("/v1/simulator/"):]
         table = {
             ("GET", "truth"): lambda: self.app.truth_report(),

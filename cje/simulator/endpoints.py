@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from cje.simulator.echo import GENERATED_TOKEN, ScoredText, score_text, with_generated_token
 from cje.simulator.generation import draw_numbers, generate
 from cje.simulator.parsing import ChatRequest, parse_chat_request, parse_completion_request
-from cje.simulator.protocol import ApiError, chat_choice, chat_completion, model_list, model_object
-from cje.simulator.protocol import text_completion
+from cje.simulator.protocol import ApiError, chat_choice, chat_completion, model_list, model_object, text_completion
 from cje.simulator.scoring import score, score_content
 from cje.simulator.tokenizer import token_strings
 

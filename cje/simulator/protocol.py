@@ -9,6 +9,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+
 @dataclass(eq=False)
 class ApiError(Exception):
     """An error reply: HTTP status plus OpenAI's ``{"error": {...}}`` body."""

@@ -9,7 +9,8 @@ world makes them identical too.
 
 from __future__ import annotations
 
-from typing import Iterable, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from cje.simulator.config import PolicyKey, SimulatorConfig, SimulatorConfigError
 from cje.simulator.protocol import ApiError, bad_request

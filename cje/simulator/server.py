@@ -13,9 +13,9 @@ import logging
 import socket
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 from cje.simulator.app import Reply, SimulatorApp, error_reply
 from cje.simulator.config import SimulatorConfig
@@ -153,7 +153,7 @@ class RunningSimulator:
     @property
     def base_url(self) -> str:
         """The OpenAI base URL, e.g. ``http://127.0.0.1:8000/v1``."""
-        return f"http://{self.host}:{self.port}/v1"
+        return f"http://{self.host!s}:{self.port}/v1"
 
     def start(self) -> RunningSimulator:
         self._thread.start()

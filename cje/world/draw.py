@@ -7,9 +7,9 @@ prompt's text), so both describe the same world and the same truth.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 from scipy.special import expit, log_softmax, ndtr

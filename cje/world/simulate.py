@@ -8,16 +8,16 @@ against it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
 from cje.data.tables import Dataset, FreshTable, LoggedTable
 from cje.io.atomic import write_json_atomic, write_jsonl_atomic
 from cje.world.config import WorldConfig
-from cje.world.draw import draw_candidates, draw_oracle_labels, log_policy, sample_candidates
+from cje.world.draw import Candidates, draw_candidates, draw_oracle_labels, log_policy, sample_candidates
 from cje.world.truth import population_truth, sample_truth
 
 
@@ -99,7 +99,8 @@ def simulate_dataset(
     )
 
 
-def _fresh_draws(candidates, config, policy, prompt_id, rng, draws, oracle_fraction) -> FreshTable:
+def _fresh_draws(candidates: Candidates, config: WorldConfig, policy: str, prompt_id: np.ndarray,
+                 rng: np.random.Generator, draws: int, oracle_fraction: float) -> FreshTable:
     lp = log_policy(candidates, config, policy)
     picks = sample_candidates(lp, rng, draws)
     rows = np.repeat(np.arange(len(prompt_id)), draws)
@@ -140,12 +141,14 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def _logged_rows(logged: LoggedTable):
+def _logged_rows(logged: LoggedTable) -> Iterator[dict[str, object]]:
+    prompt = logged.prompt if logged.prompt is not None else logged.prompt_id
+    response = logged.response if logged.response is not None else np.full(logged.n, "", dtype=object)
     for i in range(logged.n):
-        row = {
+        row: dict[str, object] = {
             "prompt_id": logged.prompt_id[i],
-            "prompt": logged.prompt[i],
-            "response": logged.response[i],
+            "prompt": prompt[i],
+            "response": response[i],
             "base_policy_logprob": _number(logged.base_logprob[i]),
             "target_policy_logprobs": {p: _number(v[i]) for p, v in logged.target_logprob.items()},
             "judge_score": _number(logged.judge_score[i]),
@@ -156,12 +159,12 @@ def _logged_rows(logged: LoggedTable):
         yield row
 
 
-def _fresh_rows(fresh: FreshTable):
+def _fresh_rows(fresh: FreshTable) -> Iterator[dict[str, object]]:
     draw_index: dict[str, int] = {}
     for i in range(fresh.n):
         pid = fresh.prompt_id[i]
         draw_index[pid] = draw_index.get(pid, -1) + 1
-        row = {
+        row: dict[str, object] = {
             "prompt_id": pid,
             "draw_idx": draw_index[pid],
             "judge_score": _number(fresh.judge_score[i]),

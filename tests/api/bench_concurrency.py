@@ -11,8 +11,8 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent.parent))  # run as a script from anywhere

@@ -6,8 +6,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from itertools import pairwise
-from typing import Callable, Iterator
 
 import pytest
 

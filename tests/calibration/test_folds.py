@@ -5,7 +5,11 @@ import numpy as np
 import pytest
 
 from cje.calibration.folds import (
-    MIN_ORACLE_LABELS, calibration_folds_for, folds_from_hash, hash_folds, stable_hash,
+    MIN_ORACLE_LABELS,
+    calibration_folds_for,
+    folds_from_hash,
+    hash_folds,
+    stable_hash,
 )
 from cje.errors import InsufficientLabelsError
 

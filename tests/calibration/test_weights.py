@@ -19,7 +19,8 @@ def test_noise_unrelated_to_the_score_is_removed():
     weight = weights_from_log(rng.normal(0, 1.0, n))
     fold = np.arange(n) % 5
     calibrated = calibrate_weights(weight, score, fold)
-    ess = lambda w: w.sum() ** 2 / (w.size * (w**2).sum())
+    def ess(w):
+        return w.sum() ** 2 / (w.size * (w**2).sum())
     assert ess(weight) < 0.5
     assert ess(calibrated.weight) > 0.95
     assert calibrated.weight.mean() == pytest.approx(1.0)

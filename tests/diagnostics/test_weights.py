@@ -2,7 +2,11 @@ import numpy as np
 import pytest
 
 from cje.diagnostics.weights import (
-    effective_sample_fraction, hill_tail_index, top_share, weight_concentration, weight_diagnostics,
+    effective_sample_fraction,
+    hill_tail_index,
+    top_share,
+    weight_concentration,
+    weight_diagnostics,
 )
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from cje.inference.influence import influence_se, jackknife_variance, mean_term_influence
-from cje.inference.intervals import clip_interval, satterthwaite_df, t_interval, Interval
+from cje.inference.intervals import Interval, clip_interval, satterthwaite_df, t_interval
 
 
 def test_cluster_influence_accounts_for_rows_sharing_a_prompt():

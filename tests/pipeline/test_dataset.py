@@ -13,8 +13,7 @@ from cje.pipeline.progress import SilentReporter
 from cje.pipeline.prompts import PromptSpec
 from cje.pipeline.run import run_pipeline
 
-from .helpers import CHAT, COMPLETIONS, ROLES, env_for, fast_api, read_jsonl, run_settings, schedule
-from .helpers import small_prompts_file
+from .helpers import CHAT, COMPLETIONS, ROLES, env_for, fast_api, read_jsonl, run_settings, schedule, small_prompts_file
 
 N = 12
 PREMIUM = pc.POLICIES["premium"]

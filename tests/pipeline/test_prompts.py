@@ -15,8 +15,13 @@ import pytest
 from cje.pipeline.errors import PromptSourceError
 from cje.pipeline.make_default_prompts import default_prompts
 from cje.pipeline.paths import DataPaths
-from cje.pipeline.prompt_sources import SHIPPED_PROMPTS, arena_prompts, hub_unreachable, prompt_id_for
-from cje.pipeline.prompt_sources import read_prompts_file
+from cje.pipeline.prompt_sources import (
+    SHIPPED_PROMPTS,
+    arena_prompts,
+    hub_unreachable,
+    prompt_id_for,
+    read_prompts_file,
+)
 from cje.pipeline.prompts import PromptSpec, prepare_prompts, read_prompts, sample_prompts
 from cje.pipeline.settings import ResumeMode
 

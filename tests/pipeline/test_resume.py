@@ -17,8 +17,7 @@ from cje.pipeline.run import run_pipeline
 from cje.pipeline.settings import ResumeMode
 from cje.pipeline.staleness import Expected, Reason, reason_to_redo
 
-from .helpers import CHAT, COMPLETIONS, ROLES, env_for, fast_api, read_jsonl, run_settings, small_prompts_file
-from .helpers import stats
+from .helpers import CHAT, COMPLETIONS, ROLES, env_for, fast_api, read_jsonl, run_settings, small_prompts_file, stats
 
 N = 6
 EXPECTED = Expected(content={"prompt_hash": "p", "response_hash": "r"}, settings_hash="s")

@@ -102,7 +102,8 @@ def test_truncated_body_is_cut_short_of_its_content_length(sim):
             received += chunk
     head, _, payload = received.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200")
-    declared = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    lines = head.split(b"\r\n")
+    declared = int(next(line.split(b":")[1] for line in lines if line.lower().startswith(b"content-length")))
     assert 0 < len(payload) < declared
     with pytest.raises(json.JSONDecodeError):
         json.loads(payload)
