@@ -26,7 +26,7 @@ from pathlib import Path
 
 import click
 
-from cje.analysis import ESTIMATORS, AnalysisSettings, analyze
+from cje.analysis import AnalysisSettings, analyze, estimator_names
 from cje.analysis.settings import INFERENCE_CHOICES
 from cje.cli.errors import user_errors_exit_2
 from cje.cli.options import quiet_option, seed_option
@@ -46,12 +46,13 @@ from cje.report.json_output import analysis_json, files_digest
 
 
 def parse_estimators(value: str) -> tuple[str, ...]:
+    known = estimator_names()
     if value == "all":
-        return ESTIMATORS
+        return known
     names = tuple(v.strip() for v in value.split(",") if v.strip())
-    unknown = [n for n in names if n not in ESTIMATORS]
+    unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise click.BadParameter(f"{', '.join(unknown) or value!r}: choose from all, {', '.join(ESTIMATORS)}")
+        raise click.BadParameter(f"{', '.join(unknown) or value!r}: choose from all, {', '.join(known)}")
     return names
 
 
@@ -79,7 +80,7 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               help="Directory of {policy}_probe.jsonl: oracle labels on some of a policy's fresh draws, "
                    "used to check (and, for direct, correct) the judge calibration for that policy.")
 @click.option("--estimator", "estimator_text", default="calibrated-ips", show_default=True,
-              help=f"One of: all, {', '.join(ESTIMATORS)} (or a comma-separated list).")
+              help=f"One of: all, {', '.join(estimator_names())} (or a comma-separated list).")
 @click.option("--oracle-coverage", type=click.FloatRange(0, 1), default=1.0, show_default=True,
               help="Share of the available oracle labels to keep (seeded); below 1 the judge is calibrated.")
 @seed_option

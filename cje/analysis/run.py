@@ -1,6 +1,7 @@
 """The whole analysis: rewards -> weights -> estimators -> inference -> gates.
 
-Pure computation on a loaded :class:`Dataset`; no files, no printing.
+Pure computation on a loaded :class:`Dataset`; no files, no printing. Each
+stage takes the previous stage's values and returns new ones.
 """
 
 from __future__ import annotations
@@ -12,20 +13,26 @@ from types import MappingProxyType
 import numpy as np
 
 from cje.analysis.inputs import PolicyInputs, PromptIndex, policy_inputs, prompt_index
-from cje.analysis.runners import RUNNERS, PolicyContext, uses_own_labels
-from cje.analysis.settings import DR_COMPONENTS, AnalysisSettings
-from cje.calibration.folds import calibration_folds_for, folds_from_hash, stable_hash
-from cje.calibration.oracle_slice import select_oracle_slice
-from cje.calibration.rewards import RewardModel, fit_reward_model, logged_outcomes
-from cje.calibration.weights import calibrate_weights
+from cje.analysis.oracle import (
+    RewardFit,
+    deletable_labels,
+    fit_rewards,
+    jackknife_groups,
+    jackknife_models,
+)
+from cje.analysis.registry import get_spec
+from cje.analysis.runners import PolicyContext, uses_own_labels
+from cje.analysis.settings import AnalysisSettings
+from cje.calibration.folds import stable_hash
+from cje.calibration.rewards import RewardModel
+from cje.calibration.weights import CalibratedWeights, calibrate_weights
 from cje.data.tables import Dataset
 from cje.diagnostics.calibration import label_support
-from cje.diagnostics.gates import CalibrationFacts, Status, gate
+from cje.diagnostics.gates import CalibrationFacts, PolicyFacts, Status, gate
 from cje.diagnostics.transport import TransportCheck, transport_check
 from cje.diagnostics.weights import WeightDiagnostics, weight_diagnostics
-from cje.errors import CJEError, EstimationError, InsufficientLabelsError
+from cje.errors import CJEError, EstimationError
 from cje.estimators.result import Estimate
-from cje.estimators.stacking import stack
 from cje.inference.bootstrap import cluster_bootstrap_direct
 
 
@@ -36,6 +43,11 @@ class Failure:
     estimator: str
     policy: str
     reason: str
+
+
+Outcome = Estimate | Failure
+Key = tuple[str, str]
+"""(estimator, policy)"""
 
 
 @dataclass(frozen=True)
@@ -54,17 +66,35 @@ class RewardSummary:
 
 @dataclass(frozen=True)
 class PolicySummary:
+    """One target policy: its inputs, its weights and their diagnostics."""
+
     policy: str
     n_logged: int
-    n_analysed: int
-    n_dropped_logprob: int
-    n_fresh: int
-    n_dr_dropped: int
     weights: WeightDiagnostics | None
     transport: TransportCheck | None
     label_support: float | None
     inputs: PolicyInputs = field(repr=False)
-    calibrated_weight: np.ndarray | None = field(default=None, repr=False)
+    calibrated: CalibratedWeights | None = field(default=None, repr=False)
+
+    @property
+    def n_analysed(self) -> int:
+        return int(self.inputs.rows.size)
+
+    @property
+    def n_dropped_logprob(self) -> int:
+        return self.inputs.n_dropped_logprob
+
+    @property
+    def n_fresh(self) -> int:
+        return int(self.inputs.fresh_judge.size)
+
+    @property
+    def n_dr_dropped(self) -> int:
+        return self.inputs.n_dr_dropped
+
+    @property
+    def calibrated_weight(self) -> np.ndarray | None:
+        return None if self.calibrated is None else self.calibrated.weight
 
 
 @dataclass(frozen=True)
@@ -73,8 +103,8 @@ class AnalysisResult:
     rewards: RewardSummary | None
     reward_error: str | None
     policies: Mapping[str, PolicySummary]
-    results: Mapping[tuple[str, str], Estimate | Failure]
-    statuses: Mapping[tuple[str, str], Status]
+    results: Mapping[Key, Outcome]
+    statuses: Mapping[Key, Status]
 
     def estimate(self, estimator: str, policy: str) -> Estimate:
         result = self.results[(estimator, policy)]
@@ -85,33 +115,25 @@ class AnalysisResult:
 
 def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
     prompts = prompt_index(dataset, stable_hash(dataset.logged.prompt_id))
-    model, reward_error = _reward_model(dataset, settings, prompts)
-    policies = _policies(dataset, settings)
-    contexts, summaries = {}, {}
-    for policy in policies:
-        inputs = policy_inputs(dataset, policy, prompts)
-        contexts[policy], summaries[policy] = _policy_context(dataset, inputs, model, settings)
-
-    results: dict[tuple[str, str], Estimate | Failure] = {}
-    for name in settings.computed_estimators:
-        if name == "stacked-dr":
-            continue
-        for policy, ctx in contexts.items():
-            results[(name, policy)] = _point(name, ctx, model, reward_error)
+    rewards = fit_rewards(dataset, settings, prompts)
+    summaries = {
+        policy: summarize_policy(dataset, policy_inputs(dataset, policy, prompts), rewards.model, settings)
+        for policy in _policies(dataset, settings)
+    }
+    contexts = {p: PolicyContext(s.inputs, s.calibrated, settings.mrdr_omega) for p, s in summaries.items()}
+    outcomes = point_estimates(contexts, rewards, settings)
+    model = rewards.model
     if model is not None and model.calibrated:
-        _add_jackknife(results, contexts, model, dataset, settings, prompts)
-    if "stacked-dr" in settings.computed_estimators:
-        for policy in contexts:
-            results[("stacked-dr", policy)] = _stacked(results, policy)
-    if settings.inference == "bootstrap" and "direct" in settings.estimators and model is not None:
-        _add_bootstrap(results, contexts, model, settings, prompts)
-    results = {k: v for k, v in results.items() if k[0] in settings.estimators}
-    statuses = {key: _status(result, summaries[key[1]], model, settings) for key, result in results.items()}
-    summary = _reward_summary(dataset, model, settings)
+        outcomes = with_jackknife(outcomes, contexts, jackknife_models(dataset, model, settings, prompts))
+    outcomes = with_combined(outcomes, tuple(summaries), settings)
+    if settings.inference == "bootstrap" and model is not None:
+        outcomes = with_bootstrap(outcomes, contexts, model, settings, prompts)
+    results = {key: outcome for key, outcome in outcomes.items() if key[0] in settings.estimators}
+    statuses = {key: status_of(outcome, summaries[key[1]], model, settings) for key, outcome in results.items()}
     return AnalysisResult(
         settings=settings,
-        rewards=summary,
-        reward_error=reward_error,
+        rewards=_reward_summary(dataset, rewards, settings),
+        reward_error=rewards.error,
         policies=MappingProxyType(summaries),
         results=MappingProxyType(results),
         statuses=MappingProxyType(statuses),
@@ -128,158 +150,139 @@ def _policies(dataset: Dataset, settings: AnalysisSettings) -> tuple[str, ...]:
     return tuple(settings.policies)
 
 
-def _oracle_mask(dataset: Dataset, settings: AnalysisSettings) -> np.ndarray:
-    logged = dataset.logged
-    return select_oracle_slice(
-        logged.prompt_id, logged.label_available, settings.oracle_coverage, seed=settings.seed
-    )
-
-
-def _reward_model(dataset, settings, prompts: PromptIndex) -> tuple[RewardModel | None, str | None]:
-    logged = dataset.logged
-    outcome, mask = logged_outcomes(logged.oracle_label, _oracle_mask(dataset, settings), logged.reward)
-    try:
-        n_folds = calibration_folds_for(int(mask.sum()), settings.calibration_folds)
-    except InsufficientLabelsError as error:
-        return None, str(error)
-    fold = folds_from_hash(prompts.prompt_hash, n_folds)
-    return fit_reward_model(prompts.judge, outcome, mask, logged.reward, fold, n_folds), None
-
-
-def _policy_context(dataset, inputs: PolicyInputs, model: RewardModel | None, settings):
-    logged = dataset.logged
+def summarize_policy(dataset: Dataset, inputs: PolicyInputs, model: RewardModel | None,
+                     settings: AnalysisSettings) -> PolicySummary:
+    """Calibrated weights and every per-policy diagnostic, computed once."""
     weights = transport = calibrated = support = None
     if inputs.rows.size >= 2:
         calibrated = calibrate_weights(
-            inputs.weight, inputs.judge, inputs.weight_fold,
-            variance_cap=settings.variance_cap,
+            inputs.weight, inputs.judge, inputs.weight_fold, variance_cap=settings.variance_cap,
         )
         weights = weight_diagnostics(inputs.weight, calibrated.weight)
     if model is not None and inputs.has_fresh:
         transport = transport_check(
             inputs.fresh_oracle, model.predict(inputs.fresh_levels), inputs.direct_fresh_cluster
         )
-        support = label_support(inputs.fresh_judge, logged.judge_score[model.outcome_mask])
-    ctx = PolicyContext(inputs=inputs, calibrated=calibrated, mrdr_omega=settings.mrdr_omega)
-    summary = PolicySummary(
+        support = label_support(inputs.fresh_judge, dataset.logged.judge_score[model.outcome_mask])
+    return PolicySummary(
         policy=inputs.policy,
-        n_logged=logged.n,
-        n_analysed=int(inputs.rows.size),
-        n_dropped_logprob=inputs.n_dropped_logprob,
-        n_fresh=int(inputs.fresh_judge.size),
-        n_dr_dropped=inputs.n_dr_dropped,
+        n_logged=dataset.logged.n,
         weights=weights,
         transport=transport,
         label_support=support,
         inputs=inputs,
-        calibrated_weight=None if calibrated is None else calibrated.weight,
+        calibrated=calibrated,
     )
-    return ctx, summary
 
 
-def _point(name: str, ctx: PolicyContext, model: RewardModel | None, reward_error: str | None):
-    if model is None and name != "naive-direct":
-        return Failure(name, ctx.policy, f"no rewards: {reward_error}")
-    if ctx.calibrated is None and name in ("calibrated-ips", "calibrated-dr-cpo", "mrdr", "tmle"):
+def point_estimates(contexts: Mapping[str, PolicyContext], rewards: RewardFit,
+                    settings: AnalysisSettings) -> dict[Key, Outcome]:
+    """Every per-policy estimator (combined ones come later) for every policy."""
+    outcomes: dict[Key, Outcome] = {}
+    for name in settings.computed_estimators:
+        if get_spec(name).run is None:
+            continue
+        for policy, ctx in contexts.items():
+            outcomes[(name, policy)] = _run(name, ctx, rewards)
+    return outcomes
+
+
+def _run(name: str, ctx: PolicyContext, rewards: RewardFit) -> Outcome:
+    spec = get_spec(name)
+    if spec.needs_rewards and rewards.model is None:
+        return Failure(name, ctx.policy, f"no rewards: {rewards.error}")
+    if spec.needs_calibrated_weights and ctx.calibrated is None:
         return Failure(name, ctx.policy, f"fewer than 2 logged rows have log-probabilities for {ctx.policy}")
+    if spec.run is None:
+        raise ValueError(f"{name} combines other estimators; it has no runner")
     try:
-        return RUNNERS[name](ctx, model)
+        return spec.run(ctx, rewards.model)
     except EstimationError as error:
         return Failure(name, ctx.policy, str(error))
 
 
-def jackknife_models(dataset: Dataset, model: RewardModel, settings: AnalysisSettings,
-                     prompts: PromptIndex) -> list[RewardModel]:
-    """The reward model refitted without each oracle fold in turn.
-
-    Oracle folds split the kept oracle labels by a stable hash of prompt_id
-    (independent of the cross-fitting folds, which every refit keeps).
-    Precomputed rewards are data, not labels, and are never deleted.
-    """
-    logged = dataset.logged
-    deletable = _deletable_labels(dataset, model)
-    n_groups = _jackknife_groups(deletable, settings)
-    group = folds_from_hash(prompts.prompt_hash, n_groups, stream=1)
-    models = []
-    for g in range(n_groups):
-        drop = deletable & (group == g)
-        if not drop.any():
-            continue
-        models.append(fit_reward_model(
-            prompts.judge, model.outcome, model.outcome_mask & ~drop, logged.reward,
-            model.fold, model.n_folds,
-        ))
-    return models
-
-
-def _deletable_labels(dataset: Dataset, model: RewardModel) -> np.ndarray:
-    return model.outcome_mask & ~np.isfinite(dataset.logged.reward)
-
-
-def _jackknife_groups(deletable: np.ndarray, settings: AnalysisSettings) -> int:
-    """At most ``jackknife_folds`` groups, and at least two labels per group."""
-    return int(min(settings.jackknife_folds, max(2, deletable.sum() // 2)))
-
-
-def _add_jackknife(results, contexts, model, dataset, settings, prompts: PromptIndex) -> None:
-    refits = jackknife_models(dataset, model, settings, prompts)
-    for (name, policy), estimate in list(results.items()):
-        if isinstance(estimate, Failure) or name == "naive-direct":
+def with_jackknife(outcomes: Mapping[Key, Outcome], contexts: Mapping[str, PolicyContext],
+                   refits: tuple[RewardModel, ...]) -> dict[Key, Outcome]:
+    """Each rewards-based estimate plus its calibration variance: the estimator
+    rerun under every refitted reward model."""
+    updated: dict[Key, Outcome] = {}
+    for (name, policy), outcome in outcomes.items():
+        spec = get_spec(name)
+        if isinstance(outcome, Failure) or not spec.needs_rewards or spec.run is None:
+            updated[(name, policy)] = outcome
             continue
         try:
-            replicates = np.array([RUNNERS[name](contexts[policy], refit).value for refit in refits])
+            replicates = np.array([spec.run(contexts[policy], refit).value for refit in refits])
         except EstimationError as error:
-            results[(name, policy)] = Failure(name, policy, f"oracle jackknife failed: {error}")
+            updated[(name, policy)] = Failure(name, policy, f"oracle jackknife failed: {error}")
             continue
-        results[(name, policy)] = estimate.with_calibration(replicates)
+        updated[(name, policy)] = outcome.with_calibration(replicates)
+    return updated
 
 
-def _stacked(results, policy: str) -> Estimate | Failure:
-    components = [results[(name, policy)] for name in DR_COMPONENTS]
-    failed = [c for c in components if isinstance(c, Failure)]
-    if failed:
-        return Failure("stacked-dr", policy, f"component {failed[0].estimator} failed: {failed[0].reason}")
-    return stack(components, policy=policy)
+def with_combined(outcomes: Mapping[Key, Outcome], policies: tuple[str, ...],
+                  settings: AnalysisSettings) -> dict[Key, Outcome]:
+    """Add the estimators that combine other estimators' results."""
+    updated = dict(outcomes)
+    for name in settings.computed_estimators:
+        spec = get_spec(name)
+        if spec.combine is None:
+            continue
+        for policy in policies:
+            components = [outcomes[(c, policy)] for c in spec.components]
+            failed = [c for c in components if isinstance(c, Failure)]
+            if failed:
+                updated[(name, policy)] = Failure(
+                    name, policy, f"component {failed[0].estimator} failed: {failed[0].reason}")
+                continue
+            updated[(name, policy)] = spec.combine([c for c in components if isinstance(c, Estimate)])
+    return updated
 
 
-def _add_bootstrap(results, contexts, model: RewardModel, settings: AnalysisSettings,
-                   prompts: PromptIndex) -> None:
+def with_bootstrap(outcomes: Mapping[Key, Outcome], contexts: Mapping[str, PolicyContext], model: RewardModel,
+                   settings: AnalysisSettings, prompts: PromptIndex) -> dict[Key, Outcome]:
+    """``direct`` estimates with their uncertainty from a prompt-cluster
+    bootstrap that refits the calibrator."""
     rng = np.random.default_rng(settings.seed)
     labelled = model.outcome_mask
+    updated = dict(outcomes)
     for policy, ctx in contexts.items():
-        estimate = results.get(("direct", policy))
+        estimate = outcomes.get(("direct", policy))
         if not isinstance(estimate, Estimate):
             continue
         i = ctx.inputs
         replicates = cluster_bootstrap_direct(
-            i.fresh_levels, i.direct_fresh_cluster,
-            prompts.judge.take(labelled), model.outcome[labelled], model.fold[labelled],
-            i.direct_logged_cluster[labelled], i.n_direct_clusters,
-            n_boot=settings.n_bootstrap, rng=rng,
+            fresh_judge=i.fresh_levels, fresh_cluster=i.direct_fresh_cluster,
+            judge_score=prompts.judge.take(labelled), outcome=model.outcome[labelled],
+            fold=model.fold[labelled], logged_cluster=i.direct_logged_cluster[labelled],
+            n_clusters=i.n_direct_clusters, n_boot=settings.n_bootstrap, rng=rng,
             own_labels=i.fresh_oracle if uses_own_labels(i) else None,
         )
-        results[("direct", policy)] = estimate.with_bootstrap(replicates)
+        updated[("direct", policy)] = estimate.with_bootstrap(replicates)
+    return updated
 
 
-def _status(result, summary: PolicySummary, model: RewardModel | None, settings) -> Status:
-    if isinstance(result, Failure):
-        return Status("refuse", (result.reason,))
-    facts = None
+def status_of(outcome: Outcome, summary: PolicySummary, model: RewardModel | None,
+              settings: AnalysisSettings) -> Status:
+    if isinstance(outcome, Failure):
+        return Status("refuse", (outcome.reason,))
+    calibration = None
     if model is not None:
-        facts = CalibrationFacts(model.calibrated, model.n_outcomes, model.out_of_fold_rmse)
-    return gate(result, summary.weights, facts, summary.transport, summary.label_support,
-                ci_level=settings.ci_level)
+        calibration = CalibrationFacts(model.calibrated, model.n_outcomes, model.out_of_fold_rmse)
+    facts = PolicyFacts(weights=summary.weights, calibration=calibration, transport=summary.transport,
+                        label_support=summary.label_support)
+    return gate(outcome, get_spec(outcome.estimator).gates, facts, ci_level=settings.ci_level)
 
 
-def _reward_summary(dataset: Dataset, model: RewardModel | None, settings) -> RewardSummary | None:
+def _reward_summary(dataset: Dataset, rewards: RewardFit, settings: AnalysisSettings) -> RewardSummary | None:
+    model = rewards.model
     if model is None:
         return None
-    kept = _oracle_mask(dataset, settings)
-    groups = _jackknife_groups(_deletable_labels(dataset, model), settings) if model.calibrated else 0
+    groups = jackknife_groups(deletable_labels(dataset, model), settings) if model.calibrated else 0
     return RewardSummary(
         source=model.source.value,
         n_available_labels=int(dataset.logged.label_available.sum()),
-        n_kept_labels=int(kept.sum()),
+        n_kept_labels=int(rewards.oracle_mask.sum()),
         n_outcomes=model.n_outcomes,
         n_folds=model.n_folds,
         out_of_fold_rmse=model.out_of_fold_rmse,

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cje.analysis.registry import estimator_names, get_spec
 from cje.estimators.mrdr import OMEGA_CHOICES
 
-ESTIMATORS = (
-    "naive-direct",
-    "direct",
-    "raw-ips",
-    "calibrated-ips",
-    "dr-cpo",
-    "calibrated-dr-cpo",
-    "mrdr",
-    "tmle",
-    "stacked-dr",
-)
-DR_COMPONENTS = ("dr-cpo", "calibrated-dr-cpo", "mrdr", "tmle")
 INFERENCE_CHOICES = ("jackknife", "bootstrap")
 
 
@@ -43,9 +32,8 @@ class AnalysisSettings:
     policies: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        unknown = [e for e in self.estimators if e not in ESTIMATORS]
-        if unknown:
-            raise ValueError(f"unknown estimators {unknown}; choose from {ESTIMATORS}")
+        for name in self.estimators:
+            get_spec(name)
         if not 0.0 <= self.oracle_coverage <= 1.0:
             raise ValueError("oracle coverage must be in [0, 1]")
         if not 0.0 < self.ci_level < 1.0:
@@ -59,8 +47,9 @@ class AnalysisSettings:
 
     @property
     def computed_estimators(self) -> tuple[str, ...]:
-        """The requested estimators plus what stacking needs, in table order."""
+        """The requested estimators plus the components of any combined one,
+        in table order."""
         wanted = set(self.estimators)
-        if "stacked-dr" in wanted:
-            wanted.update(DR_COMPONENTS)
-        return tuple(e for e in ESTIMATORS if e in wanted)
+        for name in self.estimators:
+            wanted.update(get_spec(name).components)
+        return tuple(e for e in estimator_names() if e in wanted)

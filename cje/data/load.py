@@ -95,7 +95,7 @@ def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | Non
         responses = np.array([row.get("response") for row in kept.rows], dtype=object)
         before = np.isfinite(oracle).sum()
         oracle = attach_probe_labels(ids, np.array(draw, dtype=object), responses, oracle,
-                                     parse_jsonl(probe_path, log), log)
+                                     probe=parse_jsonl(probe_path, log), log=log)
         n_probe = int(np.isfinite(oracle).sum() - before)
     return _RawFresh(
         policy=policy,

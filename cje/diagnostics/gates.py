@@ -38,15 +38,13 @@ oracle's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
 from cje.diagnostics.transport import TransportCheck
 from cje.diagnostics.weights import WeightDiagnostics
 from cje.estimators.result import Estimate
-
-IPS_FAMILY = frozenset({"raw-ips", "calibrated-ips"})
-DR_FAMILY = frozenset({"dr-cpo", "calibrated-dr-cpo", "mrdr", "tmle", "stacked-dr"})
 
 REFUSE_RAW_ESS = 0.01
 REFUSE_NEAR_ZERO_SHARE = 0.90
@@ -60,6 +58,21 @@ WARN_FEW_LABELS = 30
 WARN_THIN_SUPPORT = 0.20
 MIN_PLAUSIBLE_SE = 1e-5
 MAX_USEFUL_SE = 0.15
+
+
+class Gate(StrEnum):
+    """The checks an estimator is subject to (its registry entry lists them)."""
+
+    RAW_JUDGE_SCALE = "raw-judge-scale"
+    IPS_OVERLAP = "ips-overlap"
+    HEAVY_TAIL = "heavy-tail"
+    CALIBRATED_ESS = "calibrated-ess"
+    DR_OVERLAP = "dr-overlap"
+    ORTHOGONALITY = "orthogonality"
+    CALIBRATION = "calibration"
+    TRANSPORT = "transport"
+    LABEL_SUPPORT = "label-support"
+    STANDARD_ERROR = "standard-error"
 
 
 @dataclass(frozen=True)
@@ -81,92 +94,101 @@ class CalibrationFacts:
     out_of_fold_rmse: float
 
 
-def gate(
-    estimate: Estimate,
-    weights: WeightDiagnostics | None,
-    calibration: CalibrationFacts | None,
-    transport: TransportCheck | None,
-    label_support: float | None = None,
-    *,
-    ci_level: float = 0.95,
-) -> Status:
-    refuse: list[str] = []
-    warn: list[str] = []
-    name = estimate.estimator
-    if name == "naive-direct":
-        warn.append("raw judge scores are on the judge's scale, not the oracle's; expect bias")
-    if weights is not None and name in IPS_FAMILY:
-        _ips_gates(weights, name, refuse, warn)
-    if weights is not None and name in DR_FAMILY:
-        _dr_gates(estimate, weights, refuse, warn, ci_level)
-    if name != "naive-direct":
-        _calibration_gates(calibration, None if name == "direct" else transport, refuse, warn, ci_level)
-    if (name == "direct" or name in DR_FAMILY) and label_support is not None:
-        if label_support > WARN_THIN_SUPPORT:
-            warn.append(f"{label_support:.0%} of this policy's fresh responses sit at judge scores "
-                        "with fewer than 5 oracle labels nearby: the calibration extrapolates there")
-    _se_gates(estimate, refuse)
-    if refuse:
-        return Status("refuse", tuple(refuse + warn))
-    return Status("warn" if warn else "ok", tuple(warn))
+@dataclass(frozen=True)
+class PolicyFacts:
+    """Everything the gates read about one policy, computed once per analysis."""
+
+    weights: WeightDiagnostics | None = None
+    calibration: CalibrationFacts | None = None
+    transport: TransportCheck | None = None
+    label_support: float | None = None
 
 
-def _ips_gates(w: WeightDiagnostics, name: str, refuse: list[str], warn: list[str]) -> None:
+@dataclass
+class _Verdict:
+    refuse: list[str]
+    warn: list[str]
+
+
+def gate(estimate: Estimate, gates: frozenset[Gate], facts: PolicyFacts, *, ci_level: float = 0.95) -> Status:
+    """Apply ``gates`` to one estimate; refusals first, then warnings."""
+    verdict = _Verdict([], [])
+    weights = facts.weights
+    if Gate.RAW_JUDGE_SCALE in gates:
+        verdict.warn.append("raw judge scores are on the judge's scale, not the oracle's; expect bias")
+    if weights is not None:
+        if Gate.IPS_OVERLAP in gates:
+            _ips_overlap(weights, verdict)
+        if Gate.HEAVY_TAIL in gates and weights.hill_index < WARN_HILL_INDEX:
+            verdict.warn.append(f"raw weights have a heavy tail (Hill index {weights.hill_index:.2f} < 2)")
+        if Gate.CALIBRATED_ESS in gates and weights.ess_calibrated < WARN_CALIBRATED_ESS:
+            verdict.warn.append(f"calibrated weights still have a low ESS ({weights.ess_calibrated:.0%})")
+        if Gate.DR_OVERLAP in gates and weights.ess_raw < REFUSE_RAW_ESS:
+            verdict.warn.append(f"weights barely overlap (raw ESS {weights.ess_raw:.2%}): the estimate rests on "
+                                "the outcome model, like the direct method")
+    if Gate.ORTHOGONALITY in gates:
+        _orthogonality(estimate, verdict, ci_level)
+    if Gate.TRANSPORT in gates and facts.transport is not None:
+        _transport(facts.transport, verdict, ci_level)
+    if Gate.CALIBRATION in gates and facts.calibration is not None:
+        _calibration(facts.calibration, verdict)
+    if Gate.LABEL_SUPPORT in gates and facts.label_support is not None:
+        if facts.label_support > WARN_THIN_SUPPORT:
+            verdict.warn.append(f"{facts.label_support:.0%} of this policy's fresh responses sit at judge scores "
+                                "with fewer than 5 oracle labels nearby: the calibration extrapolates there")
+    if Gate.STANDARD_ERROR in gates:
+        _standard_error(estimate, verdict)
+    if verdict.refuse:
+        return Status("refuse", tuple(verdict.refuse + verdict.warn))
+    return Status("warn" if verdict.warn else "ok", tuple(verdict.warn))
+
+
+def _ips_overlap(w: WeightDiagnostics, verdict: _Verdict) -> None:
     if w.ess_raw < REFUSE_RAW_ESS:
-        refuse.append(f"raw weights have an ESS of {w.ess_raw:.2%}: the logger almost never "
-                      "produces what this policy would")
+        verdict.refuse.append(f"raw weights have an ESS of {w.ess_raw:.2%}: the logger almost never "
+                              "produces what this policy would")
     elif w.ess_raw < WARN_RAW_ESS:
-        warn.append(f"raw weights have a low ESS ({w.ess_raw:.1%})")
+        verdict.warn.append(f"raw weights have a low ESS ({w.ess_raw:.1%})")
     if w.near_zero_share >= REFUSE_NEAR_ZERO_SHARE:
-        refuse.append(f"{w.near_zero_share:.0%} of logged responses are ones this policy would "
-                      "almost never give (raw weight < 0.01)")
-    if w.hill_index < WARN_HILL_INDEX:
-        warn.append(f"raw weights have a heavy tail (Hill index {w.hill_index:.2f} < 2)")
+        verdict.refuse.append(f"{w.near_zero_share:.0%} of logged responses are ones this policy would "
+                              "almost never give (raw weight < 0.01)")
     if w.top1_share > WARN_TOP1_SHARE:
-        warn.append(f"the top 1% of rows carry {w.top1_share:.0%} of the weight")
-    if name == "calibrated-ips" and w.ess_calibrated < WARN_CALIBRATED_ESS:
-        warn.append(f"calibrated weights still have a low ESS ({w.ess_calibrated:.0%})")
+        verdict.warn.append(f"the top 1% of rows carry {w.top1_share:.0%} of the weight")
 
 
-def _dr_gates(estimate: Estimate, w: WeightDiagnostics, refuse: list[str], warn: list[str],
-              level: float) -> None:
-    if w.ess_raw < REFUSE_RAW_ESS:
-        warn.append(f"weights barely overlap (raw ESS {w.ess_raw:.2%}): the estimate rests on "
-                    "the outcome model, like the direct method")
-    if estimate.estimator == "dr-cpo" and w.hill_index < WARN_HILL_INDEX:
-        warn.append(f"raw weights have a heavy tail (Hill index {w.hill_index:.2f} < 2)")
+def _orthogonality(estimate: Estimate, verdict: _Verdict, level: float) -> None:
     correction = estimate.correction
-    if correction is not None and np.isfinite(correction.se):
-        low, high = correction.ci(level)
-        if low > 0 or high < 0:
-            warn.append(f"orthogonality check fails: weighted residual {correction.value:+.3f} "
-                        f"(CI {low:+.3f} to {high:+.3f}); the outcome model is off for this policy")
-
-
-def _calibration_gates(cal: CalibrationFacts | None, transport: TransportCheck | None,
-                       refuse: list[str], warn: list[str], level: float) -> None:
-    if transport is not None:
-        low, high = transport.ci(level)
-        significant = low > 0 or high < 0
-        gap = transport.mean_residual
-        if significant and abs(gap) >= TRANSPORT_REFUSE_GAP:
-            refuse.append(f"this policy's own oracle labels sit {gap:+.2f} from what the judge "
-                          "calibration predicts: the judge misreads it, so calibrated estimates are biased")
-        elif significant:
-            warn.append(f"judge calibration is slightly off for this policy ({gap:+.3f})")
-    if cal is None:
+    if correction is None or not np.isfinite(correction.se):
         return
+    low, high = correction.ci(level)
+    if low > 0 or high < 0:
+        verdict.warn.append(f"orthogonality check fails: weighted residual {correction.value:+.3f} "
+                            f"(CI {low:+.3f} to {high:+.3f}); the outcome model is off for this policy")
+
+
+def _transport(transport: TransportCheck, verdict: _Verdict, level: float) -> None:
+    low, high = transport.ci(level)
+    significant = low > 0 or high < 0
+    gap = transport.mean_residual
+    if significant and abs(gap) >= TRANSPORT_REFUSE_GAP:
+        verdict.refuse.append(f"this policy's own oracle labels sit {gap:+.2f} from what the judge "
+                              "calibration predicts: the judge misreads it, so calibrated estimates are biased")
+    elif significant:
+        verdict.warn.append(f"judge calibration is slightly off for this policy ({gap:+.3f})")
+
+
+def _calibration(cal: CalibrationFacts, verdict: _Verdict) -> None:
     if cal.out_of_fold_rmse > WARN_CALIBRATION_RMSE:
-        warn.append(f"the judge predicts the oracle poorly (out-of-fold RMSE {cal.out_of_fold_rmse:.2f})")
+        verdict.warn.append(f"the judge predicts the oracle poorly (out-of-fold RMSE {cal.out_of_fold_rmse:.2f})")
     if cal.calibrated and cal.n_labels < WARN_FEW_LABELS:
-        warn.append(f"only {cal.n_labels} oracle labels trained the calibration")
+        verdict.warn.append(f"only {cal.n_labels} oracle labels trained the calibration")
 
 
-def _se_gates(estimate: Estimate, refuse: list[str]) -> None:
+def _standard_error(estimate: Estimate, verdict: _Verdict) -> None:
     se = estimate.se
     if not np.isfinite(se):
-        refuse.append("the standard error is not a number")
+        verdict.refuse.append("the standard error is not a number")
     elif se < MIN_PLAUSIBLE_SE and estimate.n >= 20:
-        refuse.append(f"the standard error ({se:.1e}) is implausibly small: one row carries the estimate")
+        verdict.refuse.append(f"the standard error ({se:.1e}) is implausibly small: one row carries the estimate")
     elif se > MAX_USEFUL_SE:
-        refuse.append(f"the standard error ({se:.2f}) is too large for the estimate to mean anything")
+        verdict.refuse.append(f"the standard error ({se:.2f}) is too large for the estimate to mean anything")

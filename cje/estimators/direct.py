@@ -18,7 +18,7 @@ from cje.inference.influence import combine_terms, mean_term_influence
 
 
 def naive_direct(
-    fresh_judge_score: np.ndarray, fresh_cluster: np.ndarray, n_clusters: int, *, policy: str
+    fresh_judge_score: np.ndarray, *, fresh_cluster: np.ndarray, n_clusters: int, policy: str
 ) -> Estimate:
     """Mean raw judge score of the fresh draws.
 
@@ -31,11 +31,11 @@ def naive_direct(
 
 def direct(
     fresh_prediction: np.ndarray,
+    *,
     fresh_cluster: np.ndarray,
     residual: np.ndarray,
     residual_cluster: np.ndarray,
     n_clusters: int,
-    *,
     policy: str,
     include_label_influence: bool,
 ) -> Estimate:

@@ -22,8 +22,8 @@ def joint_covariance(components: Sequence[Estimate]) -> np.ndarray:
     influence = np.vstack([c.influence for c in components])
     n = influence.shape[1]
     covariance = np.cov(influence, ddof=1) / n
-    replicates = [c.replicates for c in components]
-    if all(r is not None for r in replicates):
+    replicates = [c.replicates for c in components if c.replicates is not None]
+    if len(replicates) == len(components):
         matrix = np.vstack(replicates)
         j = matrix.shape[1]
         centred = matrix - matrix.mean(axis=1, keepdims=True)
@@ -71,14 +71,15 @@ def stack(components: Sequence[Estimate], *, policy: str) -> Estimate:
     value = float(sum(a * c.value for a, c in zip(alpha, components)))
     replicates = None
     se_calibration = 0.0
-    if all(c.replicates is not None for c in components):
-        replicates = np.vstack([c.replicates for c in components]).T @ alpha
+    component_replicates = [c.replicates for c in components if c.replicates is not None]
+    if len(component_replicates) == len(components):
+        replicates = np.vstack(component_replicates).T @ alpha
         se_calibration = float(np.sqrt(jackknife_variance(replicates)))
     floor = min(c.se for c in components)
     combined = float(np.hypot(influence_se(influence), se_calibration))
     scale = floor / combined if 0 < combined < floor else 1.0
     spread = max(c.value for c in components) - min(c.value for c in components)
-    notes = ()
+    notes: tuple[str, ...] = ()
     if spread < 1e-3:
         notes = (f"the DR components agree within {spread:.1e}: stacking adds nothing here",)
     return replace(

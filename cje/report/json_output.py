@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from cje.analysis.run import AnalysisResult, Failure
 from cje.estimators.result import Estimate
@@ -73,9 +74,10 @@ def _estimate_json(estimate: Estimate, level: float) -> dict[str, object]:
     return entry
 
 
-def _policy_json(result: AnalysisResult, policy: str) -> dict[str, object]:
+def _policy_json(result: AnalysisResult, policy: str) -> dict[str, Any]:
     summary = result.policies[policy]
-    entry: dict[str, object] = {
+    estimates: dict[str, dict[str, object]] = {}
+    entry: dict[str, Any] = {
         "n_logged": summary.n_logged,
         "n_analysed": summary.n_analysed,
         "n_dropped_null_logprob": summary.n_dropped_logprob,
@@ -83,7 +85,7 @@ def _policy_json(result: AnalysisResult, policy: str) -> dict[str, object]:
         "weights": None if summary.weights is None
         else {k: _finite(v) for k, v in asdict(summary.weights).items()},
         "transport": None,
-        "estimates": {},
+        "estimates": estimates,
     }
     if summary.transport is not None:
         low, high = summary.transport.ci(result.settings.ci_level)
@@ -104,7 +106,7 @@ def _policy_json(result: AnalysisResult, policy: str) -> dict[str, object]:
             body = _estimate_json(outcome, result.settings.ci_level)
         body["status"] = status.level
         body["reasons"] = list(status.reasons)
-        entry["estimates"][estimator] = body
+        estimates[estimator] = body
     return entry
 
 
@@ -149,11 +151,12 @@ def analysis_json(
         "primary_estimator": primary,
         "best_policy": best_policy,
         "truth": None if truth is None else dict(truth),
-        "policies": {},
     }
+    policies: dict[str, object] = {}
     for policy in result.policies:
         entry = _policy_json(result, policy)
         entry.update(entry["estimates"][primary])
         entry["estimator"] = primary
-        document["policies"][policy] = entry
+        policies[policy] = entry
+    document["policies"] = policies
     return document

@@ -86,8 +86,8 @@ def simulate_dataset(
         ),
     )
     fresh = {
-        policy: _fresh_draws(candidates, config, policy, prompt_id, rng, draws_per_prompt,
-                             fresh_oracle_fraction)
+        policy: _fresh_draws(candidates, config, policy, prompt_id=prompt_id, rng=rng, draws=draws_per_prompt,
+                             oracle_fraction=fresh_oracle_fraction)
         for policy in config.target_policies
     }
     return SimulatedDataset(
@@ -99,7 +99,7 @@ def simulate_dataset(
     )
 
 
-def _fresh_draws(candidates: Candidates, config: WorldConfig, policy: str, prompt_id: np.ndarray,
+def _fresh_draws(candidates: Candidates, config: WorldConfig, policy: str, *, prompt_id: np.ndarray,
                  rng: np.random.Generator, draws: int, oracle_fraction: float) -> FreshTable:
     lp = log_policy(candidates, config, policy)
     picks = sample_candidates(lp, rng, draws)

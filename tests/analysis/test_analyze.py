@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-from cje.analysis import ESTIMATORS, AnalysisSettings, Failure, analyze
+from cje.analysis import AnalysisSettings, Failure, analyze, estimator_names
 from cje.data.tables import Dataset, LoggedTable
 from cje.world import simulate_dataset
 
 
 def test_every_estimator_runs_and_full_coverage_has_no_calibration_variance(small_sim):
-    result = analyze(small_sim.dataset, AnalysisSettings(estimators=ESTIMATORS, oracle_coverage=1.0))
+    result = analyze(small_sim.dataset, AnalysisSettings(estimators=estimator_names(), oracle_coverage=1.0))
     assert result.rewards.source == "outcomes"
     for (name, policy), estimate in result.results.items():
         assert not isinstance(estimate, Failure), (name, policy)

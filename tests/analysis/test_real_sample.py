@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from cje.analysis import ESTIMATORS, AnalysisSettings, Failure, analyze
+from cje.analysis import AnalysisSettings, Failure, analyze, estimator_names
 from cje.data.load import load_dataset
 
 
 @pytest.fixture(scope="module")
 def real_result(arena_sample):
     dataset = load_dataset(arena_sample / "logged_data.jsonl", arena_sample / "fresh_draws")
-    return analyze(dataset, AnalysisSettings(estimators=ESTIMATORS, oracle_coverage=0.5, seed=42))
+    return analyze(dataset, AnalysisSettings(estimators=estimator_names(), oracle_coverage=0.5, seed=42))
 
 
 def test_every_estimator_runs_on_every_policy(real_result):
