@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 from cje.analysis.runners import (
     Runner,
     run_calibrated_dr_cpo,
@@ -45,8 +47,9 @@ class WeightsShown(StrEnum):
     CALIBRATED = "calibrated"
 
 
-Combiner = Callable[[Sequence[Estimate]], Estimate]
-"""Builds one estimate of a policy from its components' estimates."""
+Combiner = Callable[[Sequence[Estimate], np.ndarray], Estimate]
+"""Builds one estimate of a policy from its components' estimates (those
+that passed their gates) and the prompt fold of each influence position."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class EstimatorSpec:
 
 
 _CALIBRATED = frozenset({Gate.CALIBRATION, Gate.TRANSPORT, Gate.STANDARD_ERROR})
-_IPS = _CALIBRATED | {Gate.IPS_OVERLAP, Gate.HEAVY_TAIL}
+_IPS = _CALIBRATED | {Gate.IPS_OVERLAP, Gate.SUPPORT, Gate.HEAVY_TAIL}
 _DR = _CALIBRATED | {Gate.DR_OVERLAP, Gate.ORTHOGONALITY, Gate.LABEL_SUPPORT}
 DR_COMPONENTS = ("dr-cpo", "calibrated-dr-cpo", "mrdr", "tmle")
 
@@ -116,8 +119,8 @@ def get_spec(name: str) -> EstimatorSpec:
         raise ValueError(f"unknown estimator {name!r}; choose from {', '.join(_REGISTRY)}") from None
 
 
-def _stack_dr(components: Sequence[Estimate]) -> Estimate:
-    return stack(components, policy=components[0].policy)
+def _stack_dr(components: Sequence[Estimate], prompt_fold: np.ndarray) -> Estimate:
+    return stack(components, fold=prompt_fold)
 
 
 for _spec in (
@@ -128,7 +131,7 @@ for _spec in (
     ),
     EstimatorSpec(
         "direct", Family.DIRECT, "mean calibrated reward of the fresh draws plus a mean labelled residual",
-        frozenset({Gate.CALIBRATION, Gate.LABEL_SUPPORT, Gate.STANDARD_ERROR}), run=run_direct,
+        _CALIBRATED | {Gate.LABEL_SUPPORT}, run=run_direct,
         needs_fresh_draws=True, headline_rank=2,
     ),
     EstimatorSpec(
@@ -137,12 +140,13 @@ for _spec in (
     ),
     EstimatorSpec(
         "calibrated-ips", Family.IPS, "the same with judge-indexed monotone (calibrated) weights",
-        _IPS | {Gate.CALIBRATED_ESS}, run=run_calibrated_ips, needs_calibrated_weights=True,
-        weights_shown=WeightsShown.CALIBRATED, headline_rank=3,
+        _IPS | {Gate.CALIBRATED_ESS, Gate.WEIGHT_CALIBRATION_SHIFT}, run=run_calibrated_ips,
+        needs_calibrated_weights=True, weights_shown=WeightsShown.CALIBRATED, headline_rank=3,
     ),
     EstimatorSpec(
         "dr-cpo", Family.DR, "doubly robust: fresh-draw outcome model plus raw-weighted labelled residuals",
-        _DR | {Gate.HEAVY_TAIL}, run=run_dr_cpo, needs_fresh_draws=True, weights_shown=WeightsShown.RAW,
+        _DR | {Gate.HEAVY_TAIL, Gate.RAW_WEIGHT_NOISE}, run=run_dr_cpo, needs_fresh_draws=True,
+        weights_shown=WeightsShown.RAW,
     ),
     EstimatorSpec(
         "calibrated-dr-cpo", Family.DR, "the same with calibrated weights",
@@ -162,7 +166,8 @@ for _spec in (
 ):
     register(_spec)
 register(EstimatorSpec(
-    "stacked-dr", Family.DR, "minimum-variance convex combination of the DR estimates",
+    "stacked-dr", Family.DR, "convex combination of the DR estimates that pass their gates, weights chosen "
+    "out of fold to minimise variance",
     _DR - {Gate.ORTHOGONALITY}, combine=_stack_dr, components=DR_COMPONENTS, needs_fresh_draws=True,
     needs_calibrated_weights=True, weights_shown=WeightsShown.CALIBRATED, headline_rank=0,
 ))

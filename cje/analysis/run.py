@@ -7,12 +7,12 @@ stage takes the previous stage's values and returns new ones.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
 
-from cje.analysis.inputs import PolicyInputs, PromptIndex, policy_inputs, prompt_index
+from cje.analysis.inputs import PromptIndex, policy_inputs, prompt_index
 from cje.analysis.oracle import (
     RewardFit,
     deletable_labels,
@@ -20,17 +20,17 @@ from cje.analysis.oracle import (
     jackknife_groups,
     jackknife_models,
 )
+from cje.analysis.policy import PolicySummary, summarize_policy
 from cje.analysis.registry import get_spec
-from cje.analysis.runners import PolicyContext, uses_own_labels
+from cje.analysis.runners import PolicyContext, should_use_own_labels
 from cje.analysis.settings import AnalysisSettings
-from cje.calibration.folds import stable_hash
+from cje.calibration.folds import folds_from_hash, stable_hash
 from cje.calibration.rewards import RewardModel
-from cje.calibration.weights import CalibratedWeights, calibrate_weights
 from cje.data.tables import Dataset
-from cje.diagnostics.calibration import label_support
-from cje.diagnostics.gates import CalibrationFacts, PolicyFacts, Status, gate
-from cje.diagnostics.transport import TransportCheck, transport_check
-from cje.diagnostics.weights import WeightDiagnostics, weight_diagnostics
+from cje.diagnostics.gates import CalibrationFacts, Level, PolicyFacts, Status, Use, gate
+from cje.diagnostics.judge import JudgeInformation, judge_information
+from cje.diagnostics.reasons import Reason, ReasonCode
+from cje.diagnostics.transport import Audit
 from cje.errors import CJEError, EstimationError
 from cje.estimators.result import Estimate
 from cje.inference.bootstrap import cluster_bootstrap_direct
@@ -65,39 +65,6 @@ class RewardSummary:
 
 
 @dataclass(frozen=True)
-class PolicySummary:
-    """One target policy: its inputs, its weights and their diagnostics."""
-
-    policy: str
-    n_logged: int
-    weights: WeightDiagnostics | None
-    transport: TransportCheck | None
-    label_support: float | None
-    inputs: PolicyInputs = field(repr=False)
-    calibrated: CalibratedWeights | None = field(default=None, repr=False)
-
-    @property
-    def n_analysed(self) -> int:
-        return int(self.inputs.rows.size)
-
-    @property
-    def n_dropped_logprob(self) -> int:
-        return self.inputs.n_dropped_logprob
-
-    @property
-    def n_fresh(self) -> int:
-        return int(self.inputs.fresh_judge.size)
-
-    @property
-    def n_dr_dropped(self) -> int:
-        return self.inputs.n_dr_dropped
-
-    @property
-    def calibrated_weight(self) -> np.ndarray | None:
-        return None if self.calibrated is None else self.calibrated.weight
-
-
-@dataclass(frozen=True)
 class AnalysisResult:
     settings: AnalysisSettings
     rewards: RewardSummary | None
@@ -105,6 +72,7 @@ class AnalysisResult:
     policies: Mapping[str, PolicySummary]
     results: Mapping[Key, Outcome]
     statuses: Mapping[Key, Status]
+    judge: JudgeInformation | None = None
 
     def estimate(self, estimator: str, policy: str) -> Estimate:
         result = self.results[(estimator, policy)]
@@ -116,20 +84,25 @@ class AnalysisResult:
 def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
     prompts = prompt_index(dataset, stable_hash(dataset.logged.prompt_id))
     rewards = fit_rewards(dataset, settings, prompts)
+    model = rewards.model
+    refits = jackknife_models(dataset, model, settings, prompts) if model is not None else ()
     summaries = {
-        policy: summarize_policy(dataset, policy_inputs(dataset, policy, prompts), rewards.model, settings)
+        policy: summarize_policy(dataset, policy_inputs(dataset, policy, prompts), model, refits=refits,
+                                 variance_cap=settings.variance_cap, margin=settings.transport_margin)
         for policy in _policies(dataset, settings)
     }
-    contexts = {p: PolicyContext(s.inputs, s.calibrated, settings.mrdr_omega) for p, s in summaries.items()}
+    contexts = {policy: _context(summary, settings, jackknifed=bool(refits))
+                for policy, summary in summaries.items()}
+    facts = _run_facts(dataset, model)
     outcomes = point_estimates(contexts, rewards, settings)
-    model = rewards.model
-    if model is not None and model.calibrated:
-        outcomes = with_jackknife(outcomes, contexts, jackknife_models(dataset, model, settings, prompts))
-    outcomes = with_combined(outcomes, tuple(summaries), settings)
+    if refits and model is not None:
+        outcomes = with_jackknife(outcomes, contexts, refits, model)
+    outcomes = with_combined(outcomes, summaries, facts, settings, prompts)
     if settings.inference == "bootstrap" and model is not None:
         outcomes = with_bootstrap(outcomes, contexts, model, settings, prompts)
     results = {key: outcome for key, outcome in outcomes.items() if key[0] in settings.estimators}
-    statuses = {key: status_of(outcome, summaries[key[1]], model, settings) for key, outcome in results.items()}
+    statuses = {key: status_of(outcome, summaries[key[1]], facts, settings)
+                for key, outcome in results.items()}
     return AnalysisResult(
         settings=settings,
         rewards=_reward_summary(dataset, rewards, settings),
@@ -137,7 +110,35 @@ def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
         policies=MappingProxyType(summaries),
         results=MappingProxyType(results),
         statuses=MappingProxyType(statuses),
+        judge=facts.judge,
     )
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the gates read about the run as a whole."""
+
+    calibration: CalibrationFacts | None
+    calibrated: bool
+
+    @property
+    def judge(self) -> JudgeInformation | None:
+        return None if self.calibration is None else self.calibration.judge
+
+
+def _run_facts(dataset: Dataset, model: RewardModel | None) -> RunFacts:
+    if model is None:
+        return RunFacts(None, False)
+    labelled = model.outcome_mask
+    judge = judge_information(dataset.logged.judge_score[labelled], model.outcome[labelled])
+    calibration = CalibrationFacts(model.calibrated, model.n_outcomes, model.out_of_fold_rmse, judge)
+    return RunFacts(calibration, model.calibrated)
+
+
+def _context(summary: PolicySummary, settings: AnalysisSettings, *, jackknifed: bool) -> PolicyContext:
+    passed = summary.transport is not None and summary.transport.audit is Audit.PASS
+    return PolicyContext(summary.inputs, summary.calibrated, settings.mrdr_omega, jackknifed=jackknifed,
+                         use_own_labels=should_use_own_labels(summary.inputs, passed))
 
 
 def _policies(dataset: Dataset, settings: AnalysisSettings) -> tuple[str, ...]:
@@ -148,31 +149,6 @@ def _policies(dataset: Dataset, settings: AnalysisSettings) -> tuple[str, ...]:
     if missing:
         raise CJEError(f"policies {missing} have no log-probabilities in the dataset; it has {available}")
     return tuple(settings.policies)
-
-
-def summarize_policy(dataset: Dataset, inputs: PolicyInputs, model: RewardModel | None,
-                     settings: AnalysisSettings) -> PolicySummary:
-    """Calibrated weights and every per-policy diagnostic, computed once."""
-    weights = transport = calibrated = support = None
-    if inputs.rows.size >= 2:
-        calibrated = calibrate_weights(
-            inputs.weight, inputs.judge, inputs.weight_fold, variance_cap=settings.variance_cap,
-        )
-        weights = weight_diagnostics(inputs.weight, calibrated.weight)
-    if model is not None and inputs.has_fresh:
-        transport = transport_check(
-            inputs.fresh_oracle, model.predict(inputs.fresh_levels), inputs.direct_fresh_cluster
-        )
-        support = label_support(inputs.fresh_judge, dataset.logged.judge_score[model.outcome_mask])
-    return PolicySummary(
-        policy=inputs.policy,
-        n_logged=dataset.logged.n,
-        weights=weights,
-        transport=transport,
-        label_support=support,
-        inputs=inputs,
-        calibrated=calibrated,
-    )
 
 
 def point_estimates(contexts: Mapping[str, PolicyContext], rewards: RewardFit,
@@ -201,18 +177,28 @@ def _run(name: str, ctx: PolicyContext, rewards: RewardFit) -> Outcome:
         return Failure(name, ctx.policy, str(error))
 
 
+def map_used(name: str, calibrated: bool) -> bool:
+    """Whether estimator ``name`` relied on the judge -> oracle map: always when
+    it scores fresh draws with it, otherwise only when the logged rewards were
+    calibrated (with every row labelled, IPS uses the labels themselves)."""
+    spec = get_spec(name)
+    return spec.needs_rewards and (spec.needs_fresh_draws or calibrated)
+
+
 def with_jackknife(outcomes: Mapping[Key, Outcome], contexts: Mapping[str, PolicyContext],
-                   refits: tuple[RewardModel, ...]) -> dict[Key, Outcome]:
-    """Each rewards-based estimate plus its calibration variance: the estimator
-    rerun under every refitted reward model."""
+                   refits: tuple[RewardModel, ...], model: RewardModel) -> dict[Key, Outcome]:
+    """Each estimate that relied on the fitted map, plus its calibration
+    variance: the estimator rerun under every refitted reward model. Estimates
+    corrected with the policy's own labels are unbiased given the map and
+    take none."""
     updated: dict[Key, Outcome] = {}
     for (name, policy), outcome in outcomes.items():
-        spec = get_spec(name)
-        if isinstance(outcome, Failure) or not spec.needs_rewards or spec.run is None:
+        run = get_spec(name).run
+        if isinstance(outcome, Failure) or run is None or outcome.own_labels or not map_used(name, model.calibrated):
             updated[(name, policy)] = outcome
             continue
         try:
-            replicates = np.array([spec.run(contexts[policy], refit).value for refit in refits])
+            replicates = np.array([run(contexts[policy], refit).value for refit in refits])
         except EstimationError as error:
             updated[(name, policy)] = Failure(name, policy, f"oracle jackknife failed: {error}")
             continue
@@ -220,35 +206,63 @@ def with_jackknife(outcomes: Mapping[Key, Outcome], contexts: Mapping[str, Polic
     return updated
 
 
-def with_combined(outcomes: Mapping[Key, Outcome], policies: tuple[str, ...],
-                  settings: AnalysisSettings) -> dict[Key, Outcome]:
+STACK_FOLDS = 5
+# What makes one component unfit to stack (its SE cannot be trusted), as
+# opposed to what refuses every component alike (transport, an empty judge):
+# those leave the stack computed and refused by its own gates.
+_UNRELIABLE_COMPONENT = (ReasonCode.HEAVY_TAIL, ReasonCode.LOW_OVERLAP, ReasonCode.NO_OVERLAP,
+                         ReasonCode.SE_NOT_A_NUMBER, ReasonCode.SE_IMPLAUSIBLY_SMALL, ReasonCode.SE_TOO_LARGE)
+
+
+def with_combined(outcomes: Mapping[Key, Outcome], summaries: Mapping[str, PolicySummary], facts: RunFacts,
+                  settings: AnalysisSettings, prompts: PromptIndex) -> dict[Key, Outcome]:
     """Add the estimators that combine other estimators' results."""
     updated = dict(outcomes)
     for name in settings.computed_estimators:
-        spec = get_spec(name)
-        if spec.combine is None:
+        if get_spec(name).combine is None:
             continue
-        for policy in policies:
-            components = [outcomes[(c, policy)] for c in spec.components]
-            failed = [c for c in components if isinstance(c, Failure)]
-            if failed:
-                updated[(name, policy)] = Failure(
-                    name, policy, f"component {failed[0].estimator} failed: {failed[0].reason}")
-                continue
-            updated[(name, policy)] = spec.combine([c for c in components if isinstance(c, Estimate)])
+        for policy, summary in summaries.items():
+            components = [outcomes[(c, policy)] for c in get_spec(name).components]
+            statuses = [status_of(c, summary, facts, settings) for c in components]
+            fold = folds_from_hash(prompts.prompt_hash[summary.inputs.dr_rows], STACK_FOLDS)
+            updated[(name, policy)] = _combine(name, policy, components, statuses, fold)
     return updated
+
+
+def _combine(name: str, policy: str, components: list[Outcome], statuses: list[Status],
+             fold: np.ndarray) -> Outcome:
+    """Combine the components whose standard errors can be trusted; when none
+    can, combine every computed one and let the gates judge the result."""
+    computed = [c for c in components if isinstance(c, Estimate)]
+    usable = [c for c, s in zip(components, statuses) if isinstance(c, Estimate) and not _unreliable(s)]
+    left_out = [c.estimator for c in components if not any(c is u for u in usable)]
+    if not computed:
+        return Failure(name, policy, f"no component could be computed ({', '.join(left_out)})")
+    note = f"left out for unreliable standard errors: {', '.join(left_out)}"
+    if not usable:
+        usable, note = computed, "every component has an unreliable standard error; all were combined"
+    combine = get_spec(name).combine
+    assert combine is not None  # with_combined only calls this for combining estimators
+    combined = combine(usable, fold)
+    return replace(combined, notes=(*combined.notes, note)) if left_out else combined
+
+
+def _unreliable(status: Status) -> bool:
+    return status.has(*_UNRELIABLE_COMPONENT)
 
 
 def with_bootstrap(outcomes: Mapping[Key, Outcome], contexts: Mapping[str, PolicyContext], model: RewardModel,
                    settings: AnalysisSettings, prompts: PromptIndex) -> dict[Key, Outcome]:
     """``direct`` estimates with their uncertainty from a prompt-cluster
-    bootstrap that refits the calibrator."""
+    bootstrap that refits the calibrator (those corrected with the policy's
+    own labels keep their influence-function interval: the calibrator's
+    error does not bias them)."""
     rng = np.random.default_rng(settings.seed)
     labelled = model.outcome_mask
     updated = dict(outcomes)
     for policy, ctx in contexts.items():
         estimate = outcomes.get(("direct", policy))
-        if not isinstance(estimate, Estimate):
+        if not isinstance(estimate, Estimate) or estimate.own_labels:
             continue
         i = ctx.inputs
         replicates = cluster_bootstrap_direct(
@@ -256,22 +270,21 @@ def with_bootstrap(outcomes: Mapping[Key, Outcome], contexts: Mapping[str, Polic
             judge_score=prompts.judge.take(labelled), outcome=model.outcome[labelled],
             fold=model.fold[labelled], logged_cluster=i.direct_logged_cluster[labelled],
             n_clusters=i.n_direct_clusters, n_boot=settings.n_bootstrap, rng=rng,
-            own_labels=i.fresh_oracle if uses_own_labels(i) else None,
         )
         updated[("direct", policy)] = estimate.with_bootstrap(replicates)
     return updated
 
 
-def status_of(outcome: Outcome, summary: PolicySummary, model: RewardModel | None,
-              settings: AnalysisSettings) -> Status:
+def status_of(outcome: Outcome, summary: PolicySummary, facts: RunFacts, settings: AnalysisSettings) -> Status:
     if isinstance(outcome, Failure):
-        return Status("refuse", (outcome.reason,))
-    calibration = None
-    if model is not None:
-        calibration = CalibrationFacts(model.calibrated, model.n_outcomes, model.out_of_fold_rmse)
-    facts = PolicyFacts(weights=summary.weights, calibration=calibration, transport=summary.transport,
-                        label_support=summary.label_support)
-    return gate(outcome, get_spec(outcome.estimator).gates, facts, ci_level=settings.ci_level)
+        return Status(Level.REFUSE, (Reason(ReasonCode.NOT_COMPUTED, outcome.reason),))
+    policy_facts = PolicyFacts(
+        weights=summary.weights, mean_weight=summary.mean_weight, coverage=summary.coverage,
+        weight_calibration_shift=summary.weight_calibration_shift, calibration=facts.calibration,
+        transport=summary.transport, judge_shift=summary.judge_shift, label_support=summary.label_support,
+    )
+    use = Use(map_used=map_used(outcome.estimator, facts.calibrated), own_labels=outcome.own_labels)
+    return gate(outcome, get_spec(outcome.estimator).gates, policy_facts, use, ci_level=settings.ci_level)
 
 
 def _reward_summary(dataset: Dataset, rewards: RewardFit, settings: AnalysisSettings) -> RewardSummary | None:

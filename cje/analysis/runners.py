@@ -16,14 +16,16 @@ import numpy as np
 from cje.analysis.inputs import PolicyInputs
 from cje.calibration.rewards import RewardModel
 from cje.calibration.weights import CalibratedWeights
-from cje.diagnostics.transport import MIN_PROBE_LABELS
+from cje.diagnostics.transport import MIN_OWN_LABELS
 from cje.errors import EstimationError
-from cje.estimators.direct import direct, naive_direct
+from cje.estimators.direct import direct, direct_with_own_labels, naive_direct
 from cje.estimators.dr import doubly_robust
 from cje.estimators.ips import calibrated_snips, snips
 from cje.estimators.mrdr import fit_mrdr_outcome_model
 from cje.estimators.result import Estimate
 from cje.estimators.tmle import tmle
+
+MIN_PROBE_LABELS = 10
 
 
 @dataclass(frozen=True)
@@ -31,12 +33,17 @@ class PolicyContext:
     """A policy's inputs together with what every run for it shares.
 
     ``calibrated`` is None when fewer than two logged rows have both
-    log-probabilities (nothing to calibrate).
+    log-probabilities (nothing to calibrate). ``jackknifed``: an oracle
+    jackknife follows, which covers the labelled residuals' variance (so the
+    influence function must not count it again). ``use_own_labels``: direct
+    corrects itself with the policy's own oracle labels.
     """
 
     inputs: PolicyInputs
     calibrated: CalibratedWeights | None
     mrdr_omega: str
+    jackknifed: bool = False
+    use_own_labels: bool = False
 
     @property
     def policy(self) -> str:
@@ -67,26 +74,17 @@ def run_naive_direct(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
 
 
 def run_direct(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
-    """Residual correction from the policy's own labelled fresh draws when it
-    has at least ``MIN_PROBE_LABELS`` of them (no transport assumption: the
-    correction is measured on this policy's responses), else from the logged
-    policy's labelled rows."""
+    """Prediction-powered correction from the policy's own labelled fresh
+    draws when ``ctx.use_own_labels`` (no transport assumption: the correction
+    is measured on this policy's responses), else the residual correction of
+    the logger's labelled rows."""
     model = _rewards(model)
     i = ctx.inputs
     _require_fresh(ctx)
     prediction = model.predict(i.fresh_levels)
-    if uses_own_labels(i):
-        own = np.isfinite(i.fresh_oracle)
-        estimate = direct(
-            prediction, fresh_cluster=i.direct_fresh_cluster,
-            residual=i.fresh_oracle[own] - prediction[own], residual_cluster=i.direct_fresh_cluster[own],
-            n_clusters=i.n_direct_clusters, policy=ctx.policy,
-            # The policy's own residuals do not move when the base labels do:
-            # their sampling variance is always in the influence function.
-            include_label_influence=True,
-        )
-        return replace(estimate, notes=(f"residual correction from {int(own.sum())} oracle labels "
-                                        "on this policy's own responses",))
+    if ctx.use_own_labels:
+        return direct_with_own_labels(prediction, fresh_cluster=i.direct_fresh_cluster, own_label=i.fresh_oracle,
+                                      n_clusters=i.n_direct_clusters, policy=ctx.policy)
     labelled = model.outcome_mask
     return direct(
         prediction,
@@ -95,14 +93,21 @@ def run_direct(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
         residual_cluster=i.direct_logged_cluster[labelled],
         n_clusters=i.n_direct_clusters,
         policy=ctx.policy,
-        include_label_influence=not model.calibrated,
+        include_label_influence=not ctx.jackknifed,
     )
 
 
-def uses_own_labels(inputs: PolicyInputs) -> bool:
-    """Whether the policy's fresh draws carry enough oracle labels to correct
-    the direct estimate with its own residuals."""
-    return int(np.isfinite(inputs.fresh_oracle).sum()) >= MIN_PROBE_LABELS
+def own_label_count(inputs: PolicyInputs) -> int:
+    return int(np.isfinite(inputs.fresh_oracle).sum())
+
+
+def should_use_own_labels(inputs: PolicyInputs, transport_passed: bool) -> bool:
+    """Direct corrects itself with the policy's own oracle labels when it has
+    at least ``MIN_PROBE_LABELS`` of them, or at least two and the
+    calibration's transport to the policy is not established (then a wide
+    honest interval beats a narrow one that may be wrong)."""
+    n_own = own_label_count(inputs)
+    return n_own >= MIN_PROBE_LABELS or (n_own >= MIN_OWN_LABELS and not transport_passed)
 
 
 def run_raw_ips(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
@@ -148,7 +153,7 @@ def _doubly_robust(ctx: PolicyContext, model: RewardModel, name: str, arrays: _D
     estimate = doubly_robust(
         fresh_prediction=fresh_prediction, fresh_cluster=ctx.inputs.dr_fresh_cluster, weight=arrays.weight,
         outcome=arrays.outcome, outcome_prediction=outcome_prediction, outcome_mask=arrays.labelled,
-        policy=ctx.policy, estimator=name, include_label_influence=not model.calibrated,
+        policy=ctx.policy, estimator=name, include_label_influence=not ctx.jackknifed,
     )
     return _with_dr_dropped(estimate, ctx.inputs)
 
@@ -174,8 +179,9 @@ def run_mrdr(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
     arrays = _dr_arrays(ctx, model, calibrated=True)
     fold = model.fold[i.dr_rows]
     labelled = arrays.labelled
+    raw = i.weight[i.dr_positions]
     fit = fit_mrdr_outcome_model(
-        i.dr_judge.take(labelled), arrays.outcome[labelled], fold[labelled], arrays.weight[labelled],
+        i.dr_judge.take(labelled), arrays.outcome[labelled], fold[labelled], raw[labelled] / raw.mean(),
         omega=ctx.mrdr_omega,
     )
     return _doubly_robust(ctx, model, "mrdr", arrays,
@@ -190,7 +196,7 @@ def run_tmle(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
     estimate = tmle(
         fresh_prediction=model.predict(i.fresh_levels.take(i.dr_fresh)), fresh_cluster=i.dr_fresh_cluster,
         weight=arrays.weight, outcome=arrays.outcome, outcome_prediction=model.out_of_fold[i.dr_rows],
-        outcome_mask=arrays.labelled, policy=ctx.policy, include_label_influence=not model.calibrated,
+        outcome_mask=arrays.labelled, policy=ctx.policy, include_label_influence=not ctx.jackknifed,
     )
     return _with_dr_dropped(estimate, i)
 

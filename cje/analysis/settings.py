@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cje.analysis.registry import estimator_names, get_spec
+from cje.diagnostics.transport import DEFAULT_MARGIN
 from cje.estimators.mrdr import OMEGA_CHOICES
 
 INFERENCE_CHOICES = ("jackknife", "bootstrap")
@@ -17,6 +18,8 @@ class AnalysisSettings:
     ``oracle_coverage`` is the share of the *available* oracle labels kept
     (seeded by ``seed``). ``inference="bootstrap"`` replaces the jackknife by a
     prompt-cluster bootstrap that refits the calibrator, for ``direct`` only.
+    ``transport_margin`` is the largest calibration bias on a target policy
+    that still counts as transporting (the audit's pre-declared tolerance).
     """
 
     estimators: tuple[str, ...] = ("calibrated-ips",)
@@ -30,6 +33,7 @@ class AnalysisSettings:
     calibration_folds: int = 5
     variance_cap: float = 1.0
     policies: tuple[str, ...] | None = None
+    transport_margin: float = DEFAULT_MARGIN
 
     def __post_init__(self) -> None:
         for name in self.estimators:
@@ -42,6 +46,8 @@ class AnalysisSettings:
             raise ValueError(f"inference must be one of {INFERENCE_CHOICES}")
         if self.mrdr_omega not in OMEGA_CHOICES:
             raise ValueError(f"MRDR omega must be one of {OMEGA_CHOICES}")
+        if not 0.0 < self.transport_margin < 1.0:
+            raise ValueError("the transport margin must be in (0, 1)")
         if self.jackknife_folds < 2 or self.calibration_folds < 2:
             raise ValueError("jackknife and calibration need at least 2 folds")
 

@@ -19,7 +19,7 @@ import pandas as pd
 from cje.data.columns import field_values, float_column, prompt_ids, target_logprobs
 from cje.data.jsonl import MAX_PROBLEMS, MISSING, ParsedFile, ProblemLog, parse_jsonl
 from cje.data.probes import attach_probe_labels
-from cje.data.scales import detect_scale, outside, to_unit
+from cje.data.scales import AMBIGUOUS, detect_scale, outside, to_unit
 from cje.data.tables import Dataset, FreshTable, LoggedTable
 from cje.errors import ScaleMismatchError
 
@@ -70,6 +70,8 @@ class _RawFresh:
     prompt_id: np.ndarray
     judge: np.ndarray
     oracle: np.ndarray
+    target_logprob: np.ndarray
+    logger_logprob: np.ndarray
     n_failed: int
     n_probe_labels: int = 0
 
@@ -104,6 +106,10 @@ def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | Non
         judge=float_column(field_values(kept.rows, "judge_score"), kept, "judge_score", log,
                            nullable=False, missing_ok=False),
         oracle=oracle,
+        target_logprob=float_column(field_values(kept.rows, "target_policy_logprob"), kept,
+                                    "target_policy_logprob", log, nullable=True, missing_ok=True, logprob=True),
+        logger_logprob=float_column(field_values(kept.rows, "base_policy_logprob"), kept,
+                                    "base_policy_logprob", log, nullable=True, missing_ok=True, logprob=True),
         n_failed=int((~usable).sum()),
         n_probe_labels=n_probe,
     )
@@ -120,6 +126,13 @@ def _resolve_scale(declared: str, per_file: dict[str, np.ndarray], what: str, op
         return declared
     detected = {source: detect_scale(values) for source, values in per_file.items()
                 if np.isfinite(values).any()}
+    ambiguous = [source for source, scale in detected.items() if scale == AMBIGUOUS]
+    if ambiguous:
+        raise ScaleMismatchError(
+            f"{what} in {ambiguous[0]} all lie between 1 and 10: that could be the 1-10 or the 0-10 scale "
+            f"(or a 0-100 scale that never went above 10), and the readings differ. "
+            f"Declare the scale with {option} 1-10 (or 0-10, 0-100)."
+        )
     scales = set(detected.values())
     if len(scales) > 1:
         listing = "; ".join(f"{source}: {scale}" for source, scale in detected.items())
@@ -190,7 +203,7 @@ def _assemble(logged: _RawLogged, fresh: dict[str, _RawFresh], judge_scale: str,
     )
     tables = {
         p: FreshTable(p, f.prompt_id, to_unit(f.judge, judge_scale), to_unit(f.oracle, oracle_scale),
-                      f.parsed.source)
+                      f.parsed.source, target_logprob=f.target_logprob, logger_logprob=f.logger_logprob)
         for p, f in fresh.items()
     }
     notes = [f"{f.parsed.source}: {f.n_failed} failed or unscored responses skipped"

@@ -83,7 +83,7 @@ def reasons_text(result: AnalysisResult) -> str:
             if p != policy:
                 continue
             for reason in status.reasons:
-                seen.setdefault(reason, []).append(f"{estimator} ({status.level})")
+                seen.setdefault(reason.message, []).append(f"{estimator} ({status.level})")
         if seen:
             lines.append(f"{policy}:")
             lines.extend(f"  - {reason} [{', '.join(where)}]" for reason, where in seen.items())

@@ -58,7 +58,7 @@ def test_every_component_of_a_combined_estimator_is_registered():
 
 
 def test_a_combined_estimator_can_be_registered(small_sim):
-    def mean_of(components):
+    def mean_of(components, fold):
         first, second = components
         return estimate_from_influence("mean-of-two", first.policy, (first.value + second.value) / 2,
                                        (first.influence + second.influence) / 2)
