@@ -32,6 +32,7 @@ from cje.cli.errors import user_errors_exit_2
 from cje.cli.options import quiet_option, seed_option
 from cje.data.load import load_dataset
 from cje.data.scales import SCALE_CHOICES
+from cje.diagnostics.transport import DEFAULT_MARGIN
 from cje.errors import CJEError
 from cje.estimators.mrdr import OMEGA_CHOICES
 from cje.io.atomic import write_json_atomic
@@ -41,6 +42,7 @@ from cje.report.console import (
     primary_estimator,
     reasons_text,
     results_table,
+    transport_text,
 )
 from cje.report.json_output import analysis_json, files_digest
 
@@ -98,6 +100,10 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               help="MRDR fitting weights: w, w2 (w squared) or snips ((w-1) squared).")
 @click.option("--jackknife-folds", type=click.IntRange(2), default=10, show_default=True,
               help="Oracle folds for the calibration-variance jackknife.")
+@click.option("--transport-margin", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=DEFAULT_MARGIN, show_default=True,
+              help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
+                   "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
 @click.option("--policies", default=None, help="Comma-separated target policies [default: all in DATA].")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
@@ -109,7 +115,7 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @quiet_option
 @user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
-         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, policies, truth_path, output,
+         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, policies, truth_path, output,
          plot_dir, no_plots, quiet):
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
@@ -118,7 +124,7 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
     settings = AnalysisSettings(
         estimators=estimators, oracle_coverage=oracle_coverage, seed=seed, ci_level=ci_level,
         inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega,
-        jackknife_folds=jackknife_folds,
+        jackknife_folds=jackknife_folds, transport_margin=transport_margin,
         policies=tuple(p.strip() for p in policies.split(",")) if policies else None,
     )
     result = analyze(dataset, settings)
@@ -131,6 +137,9 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
         click.echo(comparison_table(result, truth))
     claim = best_policy_claim(result, primary)
     if not quiet:
+        transport = transport_text(result)
+        if transport:
+            click.echo(transport)
         reasons = reasons_text(result)
         if reasons:
             click.echo("Why estimates are flagged:\n" + reasons + "\n")

@@ -25,8 +25,6 @@ from cje.estimators.mrdr import fit_mrdr_outcome_model
 from cje.estimators.result import Estimate
 from cje.estimators.tmle import tmle
 
-MIN_PROBE_LABELS = 10
-
 
 @dataclass(frozen=True)
 class PolicyContext:
@@ -102,12 +100,11 @@ def own_label_count(inputs: PolicyInputs) -> int:
 
 
 def should_use_own_labels(inputs: PolicyInputs, transport_passed: bool) -> bool:
-    """Direct corrects itself with the policy's own oracle labels when it has
-    at least ``MIN_PROBE_LABELS`` of them, or at least two and the
-    calibration's transport to the policy is not established (then a wide
-    honest interval beats a narrow one that may be wrong)."""
-    n_own = own_label_count(inputs)
-    return n_own >= MIN_PROBE_LABELS or (n_own >= MIN_OWN_LABELS and not transport_passed)
+    """Direct corrects itself with the policy's own oracle labels (two or
+    more) unless the calibration's transport to the policy passed its audit:
+    then the logger's labels correct it more precisely; otherwise a wide,
+    honest interval beats a narrow one that may be wrong."""
+    return own_label_count(inputs) >= MIN_OWN_LABELS and not transport_passed
 
 
 def run_raw_ips(ctx: PolicyContext, model: RewardModel | None) -> Estimate:

@@ -90,6 +90,23 @@ def reasons_text(result: AnalysisResult) -> str:
     return "\n".join(lines)
 
 
+def transport_text(result: AnalysisResult) -> str:
+    """Each policy's transport verdict and what it rests on."""
+    lines = []
+    for policy, summary in result.policies.items():
+        verdict = summary.transport
+        if verdict is None:
+            continue
+        evidence = "; ".join(verdict.based_on) or "no evidence: no oracle labels on its responses"
+        shift = summary.judge_shift
+        seen = "" if shift is None else (f"; its judge scores {'differ' if shift.shifted else 'do not differ'} "
+                                         f"from the logger's (KS {shift.statistic:.2f})")
+        lines.append(f"  {policy}: {verdict.audit} at margin ±{verdict.margin:g} ({evidence}){seen}")
+    if not lines:
+        return ""
+    return "Does the judge calibration transport to each policy?\n" + "\n".join(lines) + "\n"
+
+
 def best_policy_claim(result: AnalysisResult, estimator: str) -> str:
     """The highest estimate among policies whose estimate was not refused, and
     whether its interval separates it from the runner-up."""
