@@ -6,7 +6,9 @@ teacher-forced log-probs of the logging policy and every target policy) and,
 when present, each policy's fresh draws (FRESH_DRAWS_DIR/{policy}_responses.jsonl).
 Prints one estimate per policy with its standard error, confidence interval,
 effective sample size and a status (ok / WARN / REFUSE, with reasons), then
-names the best policy among those not refused.
+compares every pair of policies (and each with the logging policy) by paired
+differences over the same prompts, with p-values adjusted for the number of
+pairs, and names the best policy only when those paired tests establish it.
 
 \b
 Examples:
@@ -35,9 +37,10 @@ from cje.data.scales import SCALE_CHOICES
 from cje.diagnostics.transport import DEFAULT_MARGIN
 from cje.errors import CJEError
 from cje.estimators.mrdr import OMEGA_CHOICES
+from cje.inference.paired import MULTIPLICITY_CHOICES
 from cje.io.atomic import write_json_atomic
+from cje.report.comparisons import best_policy_text, comparisons_json, comparisons_table, difference_rows
 from cje.report.console import (
-    best_policy_claim,
     comparison_table,
     primary_estimator,
     reasons_text,
@@ -104,6 +107,9 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               default=DEFAULT_MARGIN, show_default=True,
               help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
                    "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
+@click.option("--multiplicity", type=click.Choice(MULTIPLICITY_CHOICES), default="holm", show_default=True,
+              help="Adjustment of the paired comparisons' p-values over all pairs: holm (family-wise error), "
+                   "bh (Benjamini-Hochberg false discovery rate) or none.")
 @click.option("--policies", default=None, help="Comma-separated target policies [default: all in DATA].")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
@@ -115,8 +121,8 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @quiet_option
 @user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
-         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, policies, truth_path, output,
-         plot_dir, no_plots, quiet):
+         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, multiplicity, policies,
+         truth_path, output, plot_dir, no_plots, quiet):
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
     dataset = load_dataset(data_path, fresh_draws_dir, judge_scale=judge_scale, oracle_scale=oracle_scale,
@@ -124,7 +130,7 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
     settings = AnalysisSettings(
         estimators=estimators, oracle_coverage=oracle_coverage, seed=seed, ci_level=ci_level,
         inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega,
-        jackknife_folds=jackknife_folds, transport_margin=transport_margin,
+        jackknife_folds=jackknife_folds, transport_margin=transport_margin, multiplicity=multiplicity,
         policies=tuple(p.strip() for p in policies.split(",")) if policies else None,
     )
     result = analyze(dataset, settings)
@@ -135,8 +141,9 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
         click.echo(results_table(result, estimator, truth))
     if len(estimators) > 1:
         click.echo(comparison_table(result, truth))
-    claim = best_policy_claim(result, primary)
+    claim = best_policy_text(result.comparisons[primary])
     if not quiet:
+        click.echo(comparisons_table(result.comparisons[primary], truth))
         transport = transport_text(result)
         if transport:
             click.echo(transport)
@@ -146,16 +153,22 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
         click.echo(claim)
     if output is not None:
         files = _data_files(dataset)
-        write_json_atomic(output, analysis_json(
+        document = analysis_json(
             result, data_files={str(p): files_digest([p]) for p in files},
             data_hash=files_digest(files), truth=truth, primary=primary, best_policy=claim,
-        ))
+        )
+        write_json_atomic(output, {**document, "comparisons": comparisons_json(result.comparisons)})
         if not quiet:
             click.echo(f"results written to {output}")
     if not no_plots:
+        from cje.plots.differences import save_difference_plot
         from cje.plots.save import save_analysis_plots
 
-        written = save_analysis_plots(result, dataset, plot_dir or data_path.parent / "plots", truth=truth)
+        directory = plot_dir or data_path.parent / "plots"
+        written = save_analysis_plots(result, dataset, directory, truth=truth)
+        differences = save_difference_plot(difference_rows(result.comparisons, truth), directory,
+                                           ci_level=ci_level, adjustment=multiplicity)
+        written += [differences] if differences is not None else []
         if not quiet:
             click.echo("plots: " + ", ".join(str(p) for p in written))
 

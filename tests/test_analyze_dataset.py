@@ -27,7 +27,8 @@ def test_all_estimators_with_json_plots_and_truth(simulated_dir, tmp_path):
     ])
     assert result.exit_code == 0, result.output
     assert "comparison of estimators" in result.output and "truth" in result.output
-    assert "best policy is" in result.output
+    assert "best policy is" in result.output or "is not established as best" in result.output
+    assert "paired comparisons (stacked-dr)" in result.output
     document = json.loads(output.read_text())
     assert document["settings"]["oracle_coverage"] == 0.25 and document["settings"]["seed"] == 42
     assert len(document["data"]["sha256"]) == 64 and document["versions"]["numpy"]
@@ -37,8 +38,9 @@ def test_all_estimators_with_json_plots_and_truth(simulated_dir, tmp_path):
     assert set(premium["estimates"]) == set(estimator_names())
     assert premium["estimates"]["calibrated-dr-cpo"]["calibration_variance_share"] > 0
     assert document["policies"]["unhelpful"]["status"] == "refuse"
+    assert document["best_policy"] == document["comparisons"]["stacked-dr"]["best_policy"]["claim"]
     for name in ("weight_dashboard.png", "calibration_comparison.png", "policy_estimates.png",
-                 "extreme_weights_analysis.txt"):
+                 "extreme_weights_analysis.txt", "policy_differences.png"):
         assert (plots / name).stat().st_size > 1000
 
 

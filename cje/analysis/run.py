@@ -12,6 +12,15 @@ from types import MappingProxyType
 
 import numpy as np
 
+from cje.analysis.comparisons import (
+    LOGGER,
+    EstimatorComparisons,
+    PromptSpace,
+    comparisons_for,
+    joint_direct_bootstrap,
+    logger_estimate,
+    prompt_space,
+)
 from cje.analysis.inputs import PromptIndex, policy_inputs, prompt_index
 from cje.analysis.oracle import (
     RewardFit,
@@ -33,7 +42,6 @@ from cje.diagnostics.reasons import Reason, ReasonCode
 from cje.diagnostics.transport import Audit
 from cje.errors import CJEError, EstimationError
 from cje.estimators.result import Estimate
-from cje.inference.bootstrap import cluster_bootstrap_direct
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,8 @@ class AnalysisResult:
     results: Mapping[Key, Outcome]
     statuses: Mapping[Key, Status]
     judge: JudgeInformation | None = None
+    comparisons: Mapping[str, EstimatorComparisons] = field(default_factory=lambda: MappingProxyType({}))
+    logger: Estimate | None = None
 
     def estimate(self, estimator: str, policy: str) -> Estimate:
         result = self.results[(estimator, policy)]
@@ -98,11 +108,16 @@ def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
     if refits and model is not None:
         outcomes = with_jackknife(outcomes, contexts, refits, model)
     outcomes = with_combined(outcomes, summaries, facts, settings, prompts)
+    space = prompt_space(dataset)
+    logger = logger_estimate(model, prompts.judge, refits) if model is not None else None
     if settings.inference == "bootstrap" and model is not None:
-        outcomes = with_bootstrap(outcomes, contexts, model, settings, prompts)
+        outcomes, logger = with_bootstrap(outcomes, contexts, model, settings, prompts, dataset=dataset,
+                                          space=space, logger=logger)
     results = {key: outcome for key, outcome in outcomes.items() if key[0] in settings.estimators}
     statuses = {key: status_of(outcome, summaries[key[1]], facts, settings)
                 for key, outcome in results.items()}
+    comparisons = with_comparisons(results, statuses, summaries, logger=logger, dataset=dataset, space=space,
+                                   settings=settings)
     return AnalysisResult(
         settings=settings,
         rewards=_reward_summary(dataset, rewards, settings),
@@ -111,6 +126,8 @@ def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
         results=MappingProxyType(results),
         statuses=MappingProxyType(statuses),
         judge=facts.judge,
+        comparisons=MappingProxyType(comparisons),
+        logger=logger,
     )
 
 
@@ -252,27 +269,41 @@ def _unreliable(status: Status) -> bool:
 
 
 def with_bootstrap(outcomes: Mapping[Key, Outcome], contexts: Mapping[str, PolicyContext], model: RewardModel,
-                   settings: AnalysisSettings, prompts: PromptIndex) -> dict[Key, Outcome]:
-    """``direct`` estimates with their uncertainty from a prompt-cluster
-    bootstrap that refits the calibrator (those corrected with the policy's
-    own labels keep their influence-function interval: the calibrator's
-    error does not bias them)."""
-    rng = np.random.default_rng(settings.seed)
-    labelled = model.outcome_mask
+                   settings: AnalysisSettings, prompts: PromptIndex, *, dataset: Dataset, space: PromptSpace,
+                   logger: Estimate | None) -> tuple[dict[Key, Outcome], Estimate | None]:
+    """``direct`` estimates (and the logging policy's) with their uncertainty
+    from a prompt-cluster bootstrap that refits the calibrator, drawn jointly
+    for all policies so that differences can be bootstrapped too (those
+    corrected with the policy's own labels keep their influence-function
+    interval: the calibrator's error does not bias them)."""
+    chosen = {policy: estimate for policy in contexts
+              if isinstance(estimate := outcomes.get(("direct", policy)), Estimate) and not estimate.own_labels}
+    if not chosen:
+        return dict(outcomes), logger
+    replicates = joint_direct_bootstrap(
+        {policy: contexts[policy].inputs for policy in chosen}, model, prompts.judge, dataset, space,
+        include_logger=logger is not None, n_boot=settings.n_bootstrap, rng=np.random.default_rng(settings.seed),
+    )
     updated = dict(outcomes)
-    for policy, ctx in contexts.items():
-        estimate = outcomes.get(("direct", policy))
-        if not isinstance(estimate, Estimate) or estimate.own_labels:
-            continue
-        i = ctx.inputs
-        replicates = cluster_bootstrap_direct(
-            fresh_judge=i.fresh_levels, fresh_cluster=i.direct_fresh_cluster,
-            judge_score=prompts.judge.take(labelled), outcome=model.outcome[labelled],
-            fold=model.fold[labelled], logged_cluster=i.direct_logged_cluster[labelled],
-            n_clusters=i.n_direct_clusters, n_boot=settings.n_bootstrap, rng=rng,
-        )
-        updated[("direct", policy)] = estimate.with_bootstrap(replicates)
-    return updated
+    for policy, estimate in chosen.items():
+        updated[("direct", policy)] = estimate.with_bootstrap(replicates[policy])
+    return updated, None if logger is None else logger.with_bootstrap(replicates[LOGGER])
+
+
+def with_comparisons(results: Mapping[Key, Outcome], statuses: Mapping[Key, Status],
+                     summaries: Mapping[str, PolicySummary], *, logger: Estimate | None, dataset: Dataset,
+                     space: PromptSpace, settings: AnalysisSettings) -> dict[str, EstimatorComparisons]:
+    """Paired comparisons of every estimator's estimates (see :mod:`cje.analysis.comparisons`)."""
+    inputs = {policy: summary.inputs for policy, summary in summaries.items()}
+    comparisons = {}
+    for name in settings.estimators:
+        outcomes = {p: o if isinstance(o, Estimate) else None for (e, p), o in results.items() if e == name}
+        statuses_of = {p: s for (e, p), s in statuses.items() if e == name}
+        uses_logger = get_spec(name).needs_rewards
+        comparisons[name] = comparisons_for(name, outcomes, statuses_of, inputs,
+                                            logger=logger if uses_logger else None, dataset=dataset, space=space,
+                                            level=settings.ci_level, adjustment=settings.multiplicity)
+    return comparisons
 
 
 def status_of(outcome: Outcome, summary: PolicySummary, facts: RunFacts, settings: AnalysisSettings) -> Status:

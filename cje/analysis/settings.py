@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from cje.analysis.registry import estimator_names, get_spec
 from cje.diagnostics.transport import DEFAULT_MARGIN
 from cje.estimators.mrdr import OMEGA_CHOICES
+from cje.inference.paired import MULTIPLICITY_CHOICES
 
 INFERENCE_CHOICES = ("jackknife", "bootstrap")
 
@@ -20,6 +21,8 @@ class AnalysisSettings:
     prompt-cluster bootstrap that refits the calibrator, for ``direct`` only.
     ``transport_margin`` is the largest calibration bias on a target policy
     that still counts as transporting (the audit's pre-declared tolerance).
+    ``multiplicity`` adjusts the p-values of the paired policy comparisons:
+    ``holm`` (family-wise error), ``bh`` (false discovery rate) or ``none``.
     """
 
     estimators: tuple[str, ...] = ("calibrated-ips",)
@@ -34,6 +37,7 @@ class AnalysisSettings:
     variance_cap: float = 1.0
     policies: tuple[str, ...] | None = None
     transport_margin: float = DEFAULT_MARGIN
+    multiplicity: str = "holm"
 
     def __post_init__(self) -> None:
         for name in self.estimators:
@@ -46,6 +50,8 @@ class AnalysisSettings:
             raise ValueError(f"inference must be one of {INFERENCE_CHOICES}")
         if self.mrdr_omega not in OMEGA_CHOICES:
             raise ValueError(f"MRDR omega must be one of {OMEGA_CHOICES}")
+        if self.multiplicity not in MULTIPLICITY_CHOICES:
+            raise ValueError(f"multiplicity must be one of {MULTIPLICITY_CHOICES}")
         if not 0.0 < self.transport_margin < 1.0:
             raise ValueError("the transport margin must be in (0, 1)")
         if self.jackknife_folds < 2 or self.calibration_folds < 2:
