@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from cje.estimators.result import Estimate, estimate_from_influence
 from cje.inference.influence import influence_se, jackknife_variance, prompt_mean_influence
@@ -64,8 +65,11 @@ def test_bootstrap_replicates_are_differenced_when_both_have_them():
     b = _mean_estimate("b", np.linspace(0, 1, 20)).with_bootstrap(np.linspace(0.3, 0.5, 201))
     d = paired_difference(a, np.arange(20), b, np.arange(20), n_prompts=20)
     np.testing.assert_allclose(d.bootstrap, 0.1)
-    assert d.ci(0.9) == pytest.approx((0.1, 0.1))
-    assert d.p_value == pytest.approx(2 / 202)  # never exactly zero from a finite bootstrap
+    assert d.se == pytest.approx(0.0, abs=1e-12) and d.p_value == 0.0
+    spread = paired_difference(a, np.arange(20), b.with_bootstrap(np.linspace(0.5, 0.3, 201)), np.arange(20),
+                               n_prompts=20)
+    low, high = spread.ci(0.95)
+    assert low < 0.1 < high and spread.p_value == pytest.approx(2 * stats.norm.sf(0.1 / spread.se))
     assert d.reversed().value == -d.value and d.reversed().first == "b"
 
 
