@@ -1,0 +1,1 @@
+"""Planning an experiment: how many prompts and oracle labels a goal needs."""
