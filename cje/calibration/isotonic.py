@@ -20,17 +20,35 @@ from scipy.optimize import isotonic_regression
 
 @dataclass(frozen=True)
 class ScoreLevels:
-    """The distinct values of a score column and each row's index into them."""
+    """The distinct values of a score column and each row's index into them.
+
+    ``covariates`` (rows x fields, or None) travel with the rows for
+    calibrations that read more than the score (see
+    :mod:`cje.calibration.covariates`); the monotone map ignores them.
+    """
 
     levels: np.ndarray = field(repr=False)
     codes: np.ndarray = field(repr=False)
+    covariates: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return self.codes.size
 
     def take(self, rows: np.ndarray) -> ScoreLevels:
         """The same levels for a subset of rows (boolean mask or indices)."""
-        return ScoreLevels(self.levels, self.codes[rows])
+        covariates = None if self.covariates is None else self.covariates[rows]
+        return ScoreLevels(self.levels, self.codes[rows], covariates)
+
+    @property
+    def values(self) -> np.ndarray:
+        """Each row's score."""
+        return self.levels[self.codes]
+
+    def with_covariates(self, covariates: np.ndarray | None) -> ScoreLevels:
+        """The same scores carrying ``covariates`` (one row per score)."""
+        if covariates is not None and covariates.shape[0] != self.codes.size:
+            raise ValueError(f"{covariates.shape[0]} covariate rows for {self.codes.size} scores")
+        return ScoreLevels(self.levels, self.codes, covariates)
 
 
 def score_levels(score: np.ndarray | ScoreLevels) -> ScoreLevels:

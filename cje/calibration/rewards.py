@@ -13,6 +13,8 @@ The reward flow:
 
 Either way a cross-fitted judge -> outcome map is kept, because fresh draws
 carry judge scores only and doubly robust estimators need an outcome model.
+The map is monotone in the judge score, or two-stage (judge score and
+covariates -> index -> monotone map, :mod:`cje.calibration.covariates`).
 """
 
 from __future__ import annotations
@@ -22,12 +24,26 @@ from enum import StrEnum
 
 import numpy as np
 
+from cje.calibration.covariates import TwoStageCrossFit, cross_fit_two_stage
 from cje.calibration.isotonic import CrossFit, ScoreLevels, cross_fit_isotonic, score_levels
 
 
 class RewardSource(StrEnum):
     OUTCOMES = "outcomes"
     CALIBRATED = "calibrated"
+
+
+class CalibrationMethod(StrEnum):
+    MONOTONE = "monotone"
+    TWO_STAGE = "two-stage"
+
+
+def cross_fit(method: CalibrationMethod, score: ScoreLevels, outcome: np.ndarray, fold: np.ndarray, *,
+              weight: np.ndarray | None = None) -> CrossFit | TwoStageCrossFit:
+    """The cross-fitted map of ``method`` (two-stage reads the scores' covariates)."""
+    if method is CalibrationMethod.TWO_STAGE:
+        return cross_fit_two_stage(score, outcome, fold, weight=weight)
+    return cross_fit_isotonic(score, outcome, fold, weight=weight)
 
 
 @dataclass(frozen=True)
@@ -44,9 +60,10 @@ class RewardModel:
     outcome_mask: np.ndarray = field(repr=False)
     fold: np.ndarray = field(repr=False)
     n_folds: int
-    calibrator: CrossFit = field(repr=False)
+    calibrator: CrossFit | TwoStageCrossFit = field(repr=False)
     reward: np.ndarray = field(repr=False)
     out_of_fold: np.ndarray = field(repr=False)
+    method: CalibrationMethod = CalibrationMethod.MONOTONE
 
     @property
     def calibrated(self) -> bool:
@@ -84,15 +101,18 @@ def fit_reward_model(
     precomputed: np.ndarray,
     fold: np.ndarray,
     n_folds: int,
+    method: CalibrationMethod = CalibrationMethod.MONOTONE,
 ) -> RewardModel:
     """Fit the judge -> outcome map on the rows in ``outcome_mask``.
 
     ``fold`` and ``n_folds`` are passed in, not derived, so that a jackknife
     refit on fewer labels keeps every remaining label in its original fold.
+    A two-stage ``method`` needs ``judge_score`` as :class:`ScoreLevels`
+    carrying the covariates.
     """
     judge = score_levels(judge_score)
     train = np.flatnonzero(outcome_mask)
-    crossfit = cross_fit_isotonic(judge.take(train), outcome[train], fold[train])
+    crossfit = cross_fit(method, judge.take(train), outcome[train], fold[train])
     out_of_fold = crossfit.predict_out_of_fold(judge, fold)
     everything_known = bool(outcome_mask.all())
     if everything_known:
@@ -112,4 +132,5 @@ def fit_reward_model(
         calibrator=crossfit,
         reward=reward,
         out_of_fold=out_of_fold,
+        method=method,
     )

@@ -20,6 +20,10 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def _frozen_columns(columns: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+    return MappingProxyType({name: _frozen(np.asarray(v, dtype=float)) for name, v in columns.items()})
+
+
 @dataclass(frozen=True)
 class LoggedTable:
     """One logged row per prompt, from the logging policy.
@@ -27,6 +31,8 @@ class LoggedTable:
     ``oracle_label`` and ``reward`` hold NaN where a row has none.
     ``target_logprob[policy]`` holds NaN where the log-probability is null.
     ``line`` is each row's 1-based line number in ``source``.
+    ``covariates`` holds numeric per-row fields a calibration may read
+    (``response_length`` and the like), loaded on request.
     """
 
     prompt_id: np.ndarray
@@ -39,6 +45,7 @@ class LoggedTable:
     line: np.ndarray | None = None
     prompt: np.ndarray | None = field(default=None, repr=False)
     response: np.ndarray | None = field(default=None, repr=False)
+    covariates: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.prompt_id)
@@ -49,6 +56,7 @@ class LoggedTable:
             "base_logprob": self.base_logprob,
         }
         columns.update({f"target_logprob[{p}]": v for p, v in self.target_logprob.items()})
+        columns.update({f"covariates[{c}]": v for c, v in self.covariates.items()})
         for name, column in columns.items():
             if len(column) != n:
                 raise ValueError(f"column {name} has {len(column)} rows, expected {n}")
@@ -56,6 +64,7 @@ class LoggedTable:
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         frozen_targets = {p: _frozen(v) for p, v in self.target_logprob.items()}
         object.__setattr__(self, "target_logprob", MappingProxyType(frozen_targets))
+        object.__setattr__(self, "covariates", _frozen_columns(self.covariates))
 
     @property
     def n(self) -> int:
@@ -77,7 +86,7 @@ class FreshTable:
     ``target_logprob`` and ``logger_logprob`` are each draw's log-probability
     under the policy that wrote it and under the logging policy (NaN where
     unknown); together they say how much of the policy's mass the logger
-    covers.
+    covers. ``covariates``: as for :class:`LoggedTable`.
     """
 
     policy: str
@@ -87,6 +96,7 @@ class FreshTable:
     source: str = "<memory>"
     target_logprob: np.ndarray | None = None
     logger_logprob: np.ndarray | None = None
+    covariates: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.prompt_id)
@@ -99,6 +109,10 @@ class FreshTable:
                 raise ValueError(f"fresh draws of {self.policy}: column {name} has wrong length")
         for name in names:
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        for name, column in self.covariates.items():
+            if len(column) != n:
+                raise ValueError(f"fresh draws of {self.policy}: covariate {name} has wrong length")
+        object.__setattr__(self, "covariates", _frozen_columns(self.covariates))
 
     @property
     def n(self) -> int:
