@@ -18,8 +18,8 @@ import numpy as np
 from scipy import stats
 
 INFORMATIVE_P_VALUE = 0.05
-SHIFT_STATISTIC = 0.10
-SHIFT_P_VALUE = 0.01
+SHIFT_STATISTIC = 0.03
+SHIFT_P_VALUE = 0.05
 
 
 @dataclass(frozen=True)
@@ -69,5 +69,5 @@ class JudgeShift:
 def judge_shift(fresh_judge: np.ndarray, logged_judge: np.ndarray) -> JudgeShift | None:
     if fresh_judge.size < 2 or logged_judge.size < 2:
         return None
-    result = stats.ks_2samp(fresh_judge, logged_judge)
+    result = stats.ks_2samp(fresh_judge, logged_judge, method="asymp")
     return JudgeShift(float(result.statistic), float(result.pvalue))

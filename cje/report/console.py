@@ -126,6 +126,10 @@ def best_policy_claim(result: AnalysisResult, estimator: str) -> str:
         return f"{estimator}: no policy can be called best: every estimate was refused."
     candidates.sort(reverse=True)
     value, best, (low, _) = candidates[0]
+    if result.statuses[(estimator, best)].level != "ok":
+        claim = (f"{estimator}: {best} has the highest estimate ({value:.3f}), but that estimate is flagged "
+                 "(reasons above), so no policy is established as best.")
+        return claim + (f" Not ranked (refused): {', '.join(refused)}." if refused else "")
     claim = f"{estimator}: best policy is {best} ({value:.3f})"
     if len(candidates) > 1:
         runner_value, runner, (_, runner_high) = candidates[1]
