@@ -29,7 +29,7 @@ from pathlib import Path
 import click
 
 from cje.analysis import AnalysisSettings, analyze, estimator_names
-from cje.analysis.settings import INFERENCE_CHOICES
+from cje.analysis.settings import CALIBRATION_CHOICES, INFERENCE_CHOICES
 from cje.cli.errors import user_errors_exit_2
 from cje.cli.options import quiet_option, seed_option
 from cje.data.load import load_dataset
@@ -107,6 +107,13 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               default=DEFAULT_MARGIN, show_default=True,
               help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
                    "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
+@click.option("--calibration-covariates", "covariates_text", default=None,
+              help="Comma-separated numeric fields the judge -> oracle map reads besides the judge score, "
+                   "e.g. response_length (computed from the response text where a row lacks it); every logged "
+                   "row and fresh draw must have them. Fits a two-stage map (flexible index, then isotonic).")
+@click.option("--calibration", type=click.Choice(CALIBRATION_CHOICES), default="auto", show_default=True,
+              help="With covariates: two-stage, monotone (judge score only), or auto (the one of smaller "
+                   "out-of-fold error; the choice is printed).")
 @click.option("--multiplicity", type=click.Choice(MULTIPLICITY_CHOICES), default="holm", show_default=True,
               help="Adjustment of the paired comparisons' p-values over all pairs: holm (family-wise error), "
                    "bh (Benjamini-Hochberg false discovery rate) or none.")
@@ -121,16 +128,20 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @quiet_option
 @user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
-         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, multiplicity, policies,
-         truth_path, output, plot_dir, no_plots, quiet):
+         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, covariates_text,
+         calibration, multiplicity, policies, truth_path, output, plot_dir, no_plots, quiet):
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
+    covariates = tuple(c.strip() for c in covariates_text.split(",") if c.strip()) if covariates_text else ()
+    if calibration == "two-stage" and not covariates:
+        raise click.BadParameter("a two-stage calibration needs --calibration-covariates", param_hint="--calibration")
     dataset = load_dataset(data_path, fresh_draws_dir, judge_scale=judge_scale, oracle_scale=oracle_scale,
-                           probe_dir=probe_dir)
+                           probe_dir=probe_dir, covariates=covariates)
     settings = AnalysisSettings(
         estimators=estimators, oracle_coverage=oracle_coverage, seed=seed, ci_level=ci_level,
         inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega,
         jackknife_folds=jackknife_folds, transport_margin=transport_margin, multiplicity=multiplicity,
+        calibration_covariates=covariates, calibration=calibration,
         policies=tuple(p.strip() for p in policies.split(",")) if policies else None,
     )
     result = analyze(dataset, settings)
@@ -193,7 +204,8 @@ def dataset_summary(dataset, result) -> str:
         lines.append(
             f"Rewards: judge calibrated on {rewards.n_kept_labels} of {rewards.n_available_labels} oracle "
             f"labels (coverage {result.settings.oracle_coverage:g}, seed {result.settings.seed}), "
-            f"{rewards.n_folds}-fold cross-fitted isotonic, out-of-fold RMSE {rewards.out_of_fold_rmse:.3f}; "
+            f"{rewards.n_folds}-fold cross-fitted, {rewards.calibration_text}; out-of-fold RMSE "
+            f"{rewards.out_of_fold_rmse:.3f}; "
             f"calibration variance by a {rewards.jackknife_groups}-fold oracle jackknife."
         )
     for policy, summary in result.policies.items():

@@ -64,3 +64,16 @@ def test_unknown_estimator_is_a_usage_error(simulated_dir):
 def test_missing_file_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(analyze_dataset.main, ["--data", str(tmp_path / "nope.jsonl")])
     assert result.exit_code == 2 and "cannot be read" in result.output
+
+
+def test_calibration_covariates_on_the_command_line(simulated_dir):
+    result = CliRunner().invoke(analyze_dataset.main, [
+        "--data", str(simulated_dir / "cje_dataset.jsonl"), "--estimator", "direct", "--oracle-coverage", "0.3",
+        "--calibration-covariates", "response_length", "--no-plots",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "chosen automatically by out-of-fold RMSE" in result.output
+    bad = CliRunner().invoke(analyze_dataset.main, [
+        "--data", str(simulated_dir / "cje_dataset.jsonl"), "--calibration", "two-stage", "--no-plots",
+    ])
+    assert bad.exit_code == 2 and "--calibration-covariates" in bad.output

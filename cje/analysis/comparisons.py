@@ -21,13 +21,13 @@ import pandas as pd
 from cje.analysis.inputs import PolicyInputs
 from cje.analysis.registry import Family, get_spec
 from cje.calibration.isotonic import ScoreLevels
-from cje.calibration.rewards import RewardModel
+from cje.calibration.rewards import RewardModel, cross_fit
 from cje.data.tables import Dataset
 from cje.diagnostics.gates import Status
 from cje.estimators.direct import direct
 from cje.estimators.result import Estimate, estimate_from_influence
 from cje.inference.influence import prompt_mean_influence
-from cje.inference.joint_bootstrap import BootstrapArm, joint_cluster_bootstrap
+from cje.inference.joint_bootstrap import BootstrapArm, Refitted, joint_cluster_bootstrap
 from cje.inference.paired import Difference, adjust_p_values, paired_difference
 
 LOGGER = "logger"
@@ -247,14 +247,18 @@ def joint_direct_bootstrap(
 ) -> dict[str, np.ndarray]:
     """Bootstrap replicates of the direct estimate of each policy in
     ``inputs`` (and of the logging policy's), drawn jointly: replicate ``b``
-    of every policy comes from the same prompts and the same refitted map."""
+    of every policy comes from the same prompts and the same refitted map
+    (the whole map, both stages of a two-stage one)."""
     arms = [BootstrapArm(p, i.fresh_levels, direct_cluster_codes(i, dataset, space)[i.direct_fresh_cluster])
             for p, i in inputs.items()]
     if include_logger:
         arms.append(BootstrapArm(LOGGER, judge, np.arange(dataset.logged.n)))
     labelled = np.flatnonzero(model.outcome_mask)
+    def refit(score: ScoreLevels, outcome: np.ndarray, fold: np.ndarray, weight: np.ndarray) -> Refitted:
+        return cross_fit(model.method, score, outcome, fold, weight=weight)
+
     matrix = joint_cluster_bootstrap(
         arms, judge_score=judge.take(labelled), outcome=model.outcome[labelled], fold=model.fold[labelled],
-        logged_cluster=labelled, n_clusters=space.size, n_boot=n_boot, rng=rng,
+        logged_cluster=labelled, n_clusters=space.size, n_boot=n_boot, rng=rng, refit=refit,
     )
     return {arm.name: matrix[:, k] for k, arm in enumerate(arms)}

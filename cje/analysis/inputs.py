@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cje.calibration.covariates import covariate_matrix
 from cje.calibration.folds import folds_from_hash
 from cje.calibration.isotonic import ScoreLevels, score_levels
 from cje.calibration.weights import weights_from_log
-from cje.data.tables import Dataset
+from cje.data.tables import Dataset, FreshTable
 
 WEIGHT_FOLDS = 5
 
@@ -67,11 +68,16 @@ class PromptIndex:
     index: pd.Index = field(repr=False)
     prompt_hash: np.ndarray = field(repr=False)
     judge: ScoreLevels = field(repr=False)
+    covariates: tuple[str, ...] = ()
 
 
-def prompt_index(dataset: Dataset, prompt_hash: np.ndarray) -> PromptIndex:
+def prompt_index(dataset: Dataset, prompt_hash: np.ndarray, *, covariates: tuple[str, ...] = ()) -> PromptIndex:
+    """``covariates`` name the fields a two-stage calibration reads; the
+    judge scores of the logged rows and of every fresh draw carry them."""
     logged = dataset.logged
-    return PromptIndex(pd.Index(logged.prompt_id), prompt_hash, score_levels(logged.judge_score))
+    matrix = covariate_matrix(logged.covariates, covariates, n_rows=logged.n, source=logged.source)
+    judge = score_levels(logged.judge_score).with_covariates(matrix)
+    return PromptIndex(pd.Index(logged.prompt_id), prompt_hash, judge, covariates)
 
 
 def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> PolicyInputs:
@@ -112,7 +118,7 @@ def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> Policy
         n_dropped_logprob=int(logged.n - rows.size),
         judge=prompts.judge.take(rows),
         dr_judge=prompts.judge.take(dr_rows),
-        fresh_levels=score_levels(fresh_judge),
+        fresh_levels=score_levels(fresh_judge).with_covariates(_fresh_covariates(fresh, prompts.covariates)),
         fresh_judge=fresh_judge,
         fresh_oracle=fresh_oracle,
         fresh_target_logprob=fresh_target_lp,
@@ -125,3 +131,11 @@ def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> Policy
         direct_logged_cluster=np.arange(logged.n),
         n_direct_clusters=n_clusters,
     )
+
+
+def _fresh_covariates(fresh: FreshTable | None, names: tuple[str, ...]) -> np.ndarray | None:
+    if not names:
+        return None
+    if fresh is None:
+        return np.empty((0, len(names)))
+    return covariate_matrix(fresh.covariates, names, n_rows=fresh.n, source=fresh.source)

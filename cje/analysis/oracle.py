@@ -11,22 +11,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cje.analysis.calibration_choice import CalibrationChoice, choose_calibration
 from cje.analysis.inputs import PromptIndex
 from cje.analysis.settings import AnalysisSettings
 from cje.calibration.folds import calibration_folds_for, folds_from_hash
 from cje.calibration.oracle_slice import select_oracle_slice
-from cje.calibration.rewards import RewardModel, fit_reward_model, logged_outcomes
+from cje.calibration.rewards import CalibrationMethod, RewardModel, fit_reward_model, logged_outcomes
 from cje.data.tables import Dataset
 from cje.errors import InsufficientLabelsError
 
 
 @dataclass(frozen=True)
 class RewardFit:
-    """The fitted reward model, or why none could be fitted."""
+    """The fitted reward model, or why none could be fitted, and how its
+    calibration method was chosen."""
 
     model: RewardModel | None
     error: str | None
     oracle_mask: np.ndarray
+    choice: CalibrationChoice | None = None
 
 
 def oracle_mask(dataset: Dataset, settings: AnalysisSettings) -> np.ndarray:
@@ -46,9 +49,15 @@ def fit_rewards(dataset: Dataset, settings: AnalysisSettings, prompts: PromptInd
     except InsufficientLabelsError as error:
         return RewardFit(None, str(error), kept)
     fold = folds_from_hash(prompts.prompt_hash, n_folds)
-    model = fit_reward_model(prompts.judge, outcome, mask, precomputed=logged.reward, fold=fold,
-                             n_folds=n_folds)
-    return RewardFit(model, None, kept)
+
+    def fit(method: CalibrationMethod) -> RewardModel:
+        return fit_reward_model(prompts.judge, outcome, mask, precomputed=logged.reward, fold=fold,
+                                n_folds=n_folds, method=method)
+
+    if not settings.calibration_covariates:
+        return RewardFit(fit(CalibrationMethod.MONOTONE), None, kept)
+    model, choice = choose_calibration(fit, settings)
+    return RewardFit(model, None, kept, choice)
 
 
 def deletable_labels(dataset: Dataset, model: RewardModel) -> np.ndarray:
@@ -80,6 +89,6 @@ def jackknife_models(dataset: Dataset, model: RewardModel, settings: AnalysisSet
             continue
         refits.append(fit_reward_model(
             prompts.judge, model.outcome, model.outcome_mask & ~drop, precomputed=logged.reward,
-            fold=model.fold, n_folds=model.n_folds,
+            fold=model.fold, n_folds=model.n_folds, method=model.method,
         ))
     return tuple(refits)

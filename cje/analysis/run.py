@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from cje.analysis.calibration_choice import CalibrationChoice
 from cje.analysis.comparisons import (
     LOGGER,
     EstimatorComparisons,
@@ -70,6 +71,14 @@ class RewardSummary:
     out_of_fold_rmse: float
     jackknife_groups: int
     model: RewardModel = field(repr=False)
+    calibration: CalibrationChoice | None = None
+
+    @property
+    def calibration_text(self) -> str:
+        """How the judge -> oracle map was fitted, in words."""
+        if self.calibration is None:
+            return "monotone in the judge score"
+        return self.calibration.describe()
 
 
 @dataclass(frozen=True)
@@ -92,7 +101,8 @@ class AnalysisResult:
 
 
 def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
-    prompts = prompt_index(dataset, stable_hash(dataset.logged.prompt_id))
+    prompts = prompt_index(dataset, stable_hash(dataset.logged.prompt_id),
+                           covariates=settings.calibration_covariates)
     rewards = fit_rewards(dataset, settings, prompts)
     model = rewards.model
     refits = jackknife_models(dataset, model, settings, prompts) if model is not None else ()
@@ -332,4 +342,5 @@ def _reward_summary(dataset: Dataset, rewards: RewardFit, settings: AnalysisSett
         out_of_fold_rmse=model.out_of_fold_rmse,
         jackknife_groups=groups,
         model=model,
+        calibration=rewards.choice,
     )

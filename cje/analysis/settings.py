@@ -10,6 +10,7 @@ from cje.estimators.mrdr import OMEGA_CHOICES
 from cje.inference.paired import MULTIPLICITY_CHOICES
 
 INFERENCE_CHOICES = ("jackknife", "bootstrap")
+CALIBRATION_CHOICES = ("auto", "monotone", "two-stage")
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class AnalysisSettings:
     that still counts as transporting (the audit's pre-declared tolerance).
     ``multiplicity`` adjusts the p-values of the paired policy comparisons:
     ``holm`` (family-wise error), ``bh`` (false discovery rate) or ``none``.
+    ``calibration_covariates`` name numeric fields a two-stage calibration
+    reads besides the judge score; ``calibration`` is ``two-stage``,
+    ``monotone`` (the judge score alone) or ``auto`` (with covariates: the one
+    of smaller out-of-fold error, reported).
     """
 
     estimators: tuple[str, ...] = ("calibrated-ips",)
@@ -38,6 +43,8 @@ class AnalysisSettings:
     policies: tuple[str, ...] | None = None
     transport_margin: float = DEFAULT_MARGIN
     multiplicity: str = "holm"
+    calibration_covariates: tuple[str, ...] = ()
+    calibration: str = "auto"
 
     def __post_init__(self) -> None:
         for name in self.estimators:
@@ -50,6 +57,10 @@ class AnalysisSettings:
             raise ValueError(f"inference must be one of {INFERENCE_CHOICES}")
         if self.mrdr_omega not in OMEGA_CHOICES:
             raise ValueError(f"MRDR omega must be one of {OMEGA_CHOICES}")
+        if self.calibration not in CALIBRATION_CHOICES:
+            raise ValueError(f"calibration must be one of {CALIBRATION_CHOICES}")
+        if self.calibration == "two-stage" and not self.calibration_covariates:
+            raise ValueError("a two-stage calibration needs covariates (--calibration-covariates)")
         if self.multiplicity not in MULTIPLICITY_CHOICES:
             raise ValueError(f"multiplicity must be one of {MULTIPLICITY_CHOICES}")
         if not 0.0 < self.transport_margin < 1.0:

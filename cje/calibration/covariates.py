@@ -19,14 +19,31 @@ jackknife and by the bootstrap, like the monotone map alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from cje.calibration.isotonic import IsotonicCalibrator, ScoreLevels, fit_isotonic, score_levels
+from cje.errors import CJEError
 
 RIDGE = 1e-3
 SCORE_KNOTS = (0.25, 0.5, 0.75)
+
+
+def covariate_matrix(columns: Mapping[str, np.ndarray], names: Sequence[str], *, n_rows: int,
+                     source: str) -> np.ndarray | None:
+    """The ``names`` columns side by side (None when no covariate is asked for)."""
+    if not names:
+        return None
+    missing = [name for name in names if name not in columns]
+    if missing:
+        raise CJEError(f"{source}: no covariate {', '.join(missing)} was loaded for these rows")
+    matrix = np.column_stack([np.asarray(columns[name], dtype=float) for name in names]) if n_rows else \
+        np.empty((0, len(names)))
+    if not np.isfinite(matrix).all():
+        raise CJEError(f"{source}: covariates {', '.join(names)} must be numbers on every row")
+    return matrix
 
 
 def transform(covariates: np.ndarray) -> np.ndarray:

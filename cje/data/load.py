@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cje.data.columns import field_values, float_column, prompt_ids, target_logprobs
+from cje.data.covariates import covariate_columns
 from cje.data.jsonl import MAX_PROBLEMS, MISSING, ParsedFile, ProblemLog, parse_jsonl
 from cje.data.probes import attach_probe_labels
 from cje.data.scales import AMBIGUOUS, detect_scale, outside, to_unit
@@ -39,9 +40,10 @@ class _RawLogged:
     base: np.ndarray
     targets: dict[str, np.ndarray]
     from_metadata: int
+    covariates: dict[str, np.ndarray]
 
 
-def _read_logged(path: Path, log: ProblemLog) -> _RawLogged:
+def _read_logged(path: Path, log: ProblemLog, covariates: tuple[str, ...]) -> _RawLogged:
     parsed = parse_jsonl(path, log)
     rows = parsed.rows
     base_values = [row.get("base_policy_logprob", MISSING) for row in rows]
@@ -60,6 +62,7 @@ def _read_logged(path: Path, log: ProblemLog) -> _RawLogged:
                           nullable=True, missing_ok=False, logprob=True),
         targets=target_logprobs(parsed, log),
         from_metadata=sum(1 for row in rows if "prompt_id" not in row and "metadata" in row),
+        covariates=covariate_columns(parsed, covariates, log),
     )
 
 
@@ -73,10 +76,12 @@ class _RawFresh:
     target_logprob: np.ndarray
     logger_logprob: np.ndarray
     n_failed: int
+    covariates: dict[str, np.ndarray]
     n_probe_labels: int = 0
 
 
-def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | None) -> _RawFresh:
+def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | None,
+                covariates: tuple[str, ...]) -> _RawFresh:
     """Fresh draws; failed generations (``response: null``) and unscored
     responses (``judge_score: null``) are skipped and counted, not errors.
     Labels from ``probe_path`` (if it exists) are attached to the draws."""
@@ -111,6 +116,7 @@ def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | Non
         logger_logprob=float_column(field_values(kept.rows, "base_policy_logprob"), kept,
                                     "base_policy_logprob", log, nullable=True, missing_ok=True, logprob=True),
         n_failed=int((~usable).sum()),
+        covariates=covariate_columns(kept, covariates, log),
         n_probe_labels=n_probe,
     )
 
@@ -150,6 +156,7 @@ def load_dataset(
     judge_scale: str = "auto",
     oracle_scale: str = "auto",
     probe_dir: str | Path | None = None,
+    covariates: tuple[str, ...] = (),
 ) -> Dataset:
     """Read, validate and normalise a dataset and the fresh draws of its policies.
 
@@ -157,17 +164,19 @@ def load_dataset(
     without a ``{policy}_responses.jsonl`` there simply has no fresh draws.
     ``probe_dir`` may hold ``{policy}_probe.jsonl`` files whose oracle labels
     are attached to the matching fresh draws (see :mod:`cje.data.probes`).
+    ``covariates`` name numeric fields to load from every row and draw (see
+    :mod:`cje.data.covariates`).
     """
     path = Path(path)
     log = ProblemLog()
-    logged = _read_logged(path, log)
+    logged = _read_logged(path, log, covariates)
     if not logged.parsed.lines.size:
         log.add(str(path), None, "file", "holds no rows")
         log.raise_if_any()
     fresh_dir = Path(fresh_draws_dir) if fresh_draws_dir else path.parent / "responses"
     fresh = {
         policy: _read_fresh(fresh_dir / f"{policy}_responses.jsonl", policy, log,
-                            Path(probe_dir) / f"{policy}_probe.jsonl" if probe_dir else None)
+                            Path(probe_dir) / f"{policy}_probe.jsonl" if probe_dir else None, covariates)
         for policy in logged.targets
         if (fresh_dir / f"{policy}_responses.jsonl").exists()
     }
@@ -200,10 +209,12 @@ def _assemble(logged: _RawLogged, fresh: dict[str, _RawFresh], judge_scale: str,
         line=logged.parsed.lines,
         prompt=logged.prompt,
         response=logged.response,
+        covariates=logged.covariates,
     )
     tables = {
         p: FreshTable(p, f.prompt_id, to_unit(f.judge, judge_scale), to_unit(f.oracle, oracle_scale),
-                      f.parsed.source, target_logprob=f.target_logprob, logger_logprob=f.logger_logprob)
+                      f.parsed.source, target_logprob=f.target_logprob, logger_logprob=f.logger_logprob,
+                      covariates=f.covariates)
         for p, f in fresh.items()
     }
     notes = [f"{f.parsed.source}: {f.n_failed} failed or unscored responses skipped"

@@ -25,7 +25,9 @@ class _Predictor(Protocol):
     def predict(self, score: ScoreLevels) -> np.ndarray: ...
 
 
-class _CrossFitted(Protocol):
+class Refitted(Protocol):
+    """A cross-fitted map: its full fit and the training rows' out-of-fold predictions."""
+
     @property
     def full(self) -> _Predictor: ...
 
@@ -33,11 +35,11 @@ class _CrossFitted(Protocol):
     def out_of_fold(self) -> np.ndarray: ...
 
 
-Refit = Callable[[ScoreLevels, np.ndarray, np.ndarray, np.ndarray], _CrossFitted]
+Refit = Callable[[ScoreLevels, np.ndarray, np.ndarray, np.ndarray], Refitted]
 """(labelled scores, outcome, fold, weight) -> a cross-fitted map."""
 
 
-def isotonic_refit(score: ScoreLevels, outcome: np.ndarray, fold: np.ndarray, weight: np.ndarray) -> _CrossFitted:
+def isotonic_refit(score: ScoreLevels, outcome: np.ndarray, fold: np.ndarray, weight: np.ndarray) -> Refitted:
     return cross_fit_isotonic(score, outcome, fold, weight=weight)
 
 

@@ -33,7 +33,8 @@ class PolicyBehaviour:
     slope and bias makes an exact clone. ``quality_curvature`` > 0 makes the
     policy prefer middling responses (logits fall with the squared distance of
     the appeal from the prompt's mean), so its weights are not monotone in the
-    judge score.
+    judge score. ``length_preference`` > 0 makes it prefer long responses
+    (logits grow with the standardised log length), < 0 short ones.
     """
 
     name: str
@@ -44,6 +45,7 @@ class PolicyBehaviour:
     noise_correlation: float = 0.0
     temperature: float = 0.7
     quality_curvature: float = 0.0
+    length_preference: float = 0.0
 
 
 def default_behaviours() -> tuple[PolicyBehaviour, ...]:
@@ -82,6 +84,10 @@ class WorldConfig:
     gap. ``constant_judge`` makes the judge give every response the same score;
     ``blind_judge`` makes its scores noise unrelated to quality (the oracle
     still follows the honest reading the judge no longer reports).
+    Every response has a length (characters, log-normal with
+    ``length_log_mean`` and ``length_log_sd``); ``length_bias`` adds that much
+    per standard deviation of log length to what the judge sees (a verbosity
+    bias the oracle does not share).
     """
 
     n_candidates: int = 12
@@ -101,6 +107,9 @@ class WorldConfig:
     logger_unsupported: int = 0
     constant_judge: bool = False
     blind_judge: bool = False
+    length_bias: float = 0.0
+    length_log_mean: float = 6.0
+    length_log_sd: float = 0.6
     logging_policy: str = "base"
     behaviours: tuple[PolicyBehaviour, ...] = field(default_factory=default_behaviours)
 

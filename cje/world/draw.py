@@ -26,6 +26,7 @@ class Candidates:
     ``oracle_mean`` is the expected oracle label of each response, the quantity
     whose policy average is a policy's true value. ``oracle_center`` is the
     centre of the (clipped) normal the oracle's label is drawn from.
+    ``length`` is each response's length in characters.
     """
 
     appeal: np.ndarray
@@ -35,6 +36,7 @@ class Candidates:
     oracle_center: np.ndarray
     oracle_mean: np.ndarray
     logits: Mapping[str, np.ndarray]
+    length: np.ndarray
 
     @property
     def n_prompts(self) -> int:
@@ -51,16 +53,18 @@ def draw_candidates(config: WorldConfig, rng: np.random.Generator, n_prompts: in
     appeal = difficulty + rng.normal(0.0, config.quality_sd, size=(n_prompts, k))
     appeal = appeal + config.deceptive_quality_shift * deceptive
     judge_noise = rng.normal(0.0, config.judge_noise, size=(n_prompts, k))
+    # Lengths come from a child generator: drawing them leaves every other draw as it was.
+    length_z = rng.spawn(1)[0].standard_normal((n_prompts, k))
     honest_view = config.judge_slope * appeal + judge_noise
     honest = _judge_scale(honest_view)
-    # The prompt bias moves what the judge shows, never the oracle's truth.
+    # The prompt and length biases move what the judge shows, never the oracle's truth.
     prompt_bias = config.judge_prompt_bias * (difficulty - config.difficulty_mean) / config.difficulty_sd
-    shown = _judge_scale(honest_view + prompt_bias + config.judge_boost * deceptive)
+    shown = _judge_scale(honest_view + prompt_bias + config.length_bias * length_z + config.judge_boost * deceptive)
     if config.constant_judge:
         shown = np.full_like(shown, 0.7)
     idiosyncrasy = rng.normal(0.0, config.oracle_idiosyncrasy, size=(n_prompts, k))
     center = np.clip(honest**config.oracle_exponent + idiosyncrasy, 0.0, 1.0)
-    logits = _policy_logits(config, rng, appeal, deceptive)
+    logits = _policy_logits(config, rng, appeal, deceptive, length_z)
     if config.blind_judge:
         # Drawn last, so every other draw of the world stays as it was.
         shown = _judge_scale(rng.normal(0.0, config.judge_slope, size=(n_prompts, k)))
@@ -72,6 +76,7 @@ def draw_candidates(config: WorldConfig, rng: np.random.Generator, n_prompts: in
         oracle_center=center,
         oracle_mean=expected_clipped_normal(center, config.oracle_noise),
         logits=MappingProxyType(logits),
+        length=np.round(np.exp(config.length_log_mean + config.length_log_sd * length_z)),
     )
 
 
@@ -82,7 +87,7 @@ def _judge_scale(view: np.ndarray) -> np.ndarray:
 
 
 def _policy_logits(
-    config: WorldConfig, rng: np.random.Generator, appeal: np.ndarray, deceptive: np.ndarray
+    config: WorldConfig, rng: np.random.Generator, appeal: np.ndarray, deceptive: np.ndarray, length_z: np.ndarray
 ) -> dict[str, np.ndarray]:
     noise: dict[str, np.ndarray] = {}
     raw: dict[str, np.ndarray] = {}
@@ -96,6 +101,8 @@ def _policy_logits(
         raw[b.name] = b.quality_slope * appeal + b.noise_sd * own + b.deceptive_bias * deceptive
         if b.quality_curvature:
             raw[b.name] = raw[b.name] - b.quality_curvature * centred**2
+        if b.length_preference:
+            raw[b.name] = raw[b.name] + b.length_preference * length_z
     logger = raw[config.logging_policy]
     # overlap stretches each target's distance from the logger, keeping clones exact.
     logits = {name: logger + config.overlap * (value - logger) for name, value in raw.items()}

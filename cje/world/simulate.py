@@ -20,6 +20,9 @@ from cje.world.config import WorldConfig
 from cje.world.draw import Candidates, draw_candidates, draw_oracle_labels, log_policy, sample_candidates
 from cje.world.truth import population_truth, sample_truth
 
+LENGTH = "response_length"
+"""The covariate every simulated response carries (characters)."""
+
 
 @dataclass(frozen=True)
 class SimulatedDataset:
@@ -84,6 +87,7 @@ def simulate_dataset(
         response=np.array(
             [f"Candidate {k} for simulated prompt {i}" for i, k in enumerate(chosen)], dtype=object
         ),
+        covariates={LENGTH: candidates.length[rows, chosen]},
     )
     fresh = {
         policy: _fresh_draws(candidates, config, policy, prompt_id=prompt_id, rng=rng, draws=draws_per_prompt,
@@ -115,6 +119,7 @@ def _fresh_draws(candidates: Candidates, config: WorldConfig, policy: str, *, pr
         oracle_label=labels,
         target_logprob=lp[rows, chosen],
         logger_logprob=logger_lp[rows, chosen],
+        covariates={LENGTH: candidates.length[rows, chosen]},
     )
 
 
@@ -156,6 +161,8 @@ def _logged_rows(logged: LoggedTable) -> Iterator[dict[str, object]]:
             "target_policy_logprobs": {p: _number(v[i]) for p, v in logged.target_logprob.items()},
             "judge_score": _number(logged.judge_score[i]),
         }
+        if LENGTH in logged.covariates:
+            row[LENGTH] = _number(logged.covariates[LENGTH][i])
         label = _number(logged.oracle_label[i])
         if label is not None:
             row["oracle_label"] = label
@@ -172,6 +179,8 @@ def _fresh_rows(fresh: FreshTable) -> Iterator[dict[str, object]]:
             "draw_idx": draw_index[pid],
             "judge_score": _number(fresh.judge_score[i]),
         }
+        if LENGTH in fresh.covariates:
+            row[LENGTH] = _number(fresh.covariates[LENGTH][i])
         if fresh.target_logprob is not None and fresh.logger_logprob is not None:
             row["target_policy_logprob"] = _number(fresh.target_logprob[i])
             row["base_policy_logprob"] = _number(fresh.logger_logprob[i])
