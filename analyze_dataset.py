@@ -117,6 +117,14 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @click.option("--multiplicity", type=click.Choice(MULTIPLICITY_CHOICES), default="holm", show_default=True,
               help="Adjustment of the paired comparisons' p-values over all pairs: holm (family-wise error), "
                    "bh (Benjamini-Hochberg false discovery rate) or none.")
+@click.option("--suggest-labels", "suggest_k", type=click.IntRange(0), default=None,
+              help="Also write the K unlabelled logged responses whose oracle labels would most narrow the "
+                   "estimates, plus the probe draws each policy with an undecided transport check needs, to "
+                   "--suggestions-file (JSONL the oracle step takes: add_scores_with_resume.py --only FILE).")
+@click.option("--suggestions-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where --suggest-labels writes [default: label_suggestions.jsonl beside DATA].")
+@click.option("--logging-policy", default="base", show_default=True,
+              help="Name of the logging policy in the suggestions file (the policy that wrote DATA's responses).")
 @click.option("--policies", default=None, help="Comma-separated target policies [default: all in DATA].")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
@@ -129,7 +137,8 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
          ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, covariates_text,
-         calibration, multiplicity, policies, truth_path, output, plot_dir, no_plots, quiet):
+         calibration, multiplicity, suggest_k, suggestions_file, logging_policy, policies, truth_path, output, plot_dir,
+         no_plots, quiet):
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
     covariates = tuple(c.strip() for c in covariates_text.split(",") if c.strip()) if covariates_text else ()
@@ -162,6 +171,12 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
         if reasons:
             click.echo("Why estimates are flagged:\n" + reasons + "\n")
         click.echo(claim)
+    if suggest_k is not None:
+        from cje.labelling.write import write_suggestions
+
+        target = suggestions_file or data_path.parent / "label_suggestions.jsonl"
+        click.echo(write_suggestions(result, dataset, suggest_k, target, estimator=primary,
+                                     logging_policy=logging_policy, seed=seed))
     if output is not None:
         files = _data_files(dataset)
         document = analysis_json(

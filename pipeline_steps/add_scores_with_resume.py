@@ -7,6 +7,9 @@ the judge (--type judge, every response) or the oracle (--type oracle: the
 --probe-fraction slice of a target policy's) with the scoring prompt, in JSON
 mode; the reply's {"score": 0-100} is stored divided by 100. Unusable replies
 are asked again (--max-parse-attempts), then stored as null with the error.
+--only SUGGESTIONS (the JSONL analyze_dataset.py --suggest-labels writes)
+replaces the seeded slice: the oracle labels exactly the responses of FILE's
+policy listed there.
 
 Scores are appended to DATA_DIR/scores/{policy}_{judge|oracle}.jsonl as they
 finish, each with the hash of the response text it scored, and merged into
@@ -35,6 +38,7 @@ from cje.cli.options import (
 from cje.cli.pipeline import failure_hint, step_lines
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
+from cje.labelling.requests import requested_prompts
 from cje.pipeline.connections import Connections
 from cje.pipeline.context import StepContext
 from cje.pipeline.paths import locate_responses_file
@@ -53,6 +57,9 @@ from cje.pipeline.views import refresh_views
                    "0: only at the end). Scores are safe in the score log as soon as they finish either way.")
 @click.option("--max-parse-attempts", type=click.IntRange(1), default=3, show_default=True,
               help="Requests per response when replies hold no usable score.")
+@click.option("--only", "only_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="JSONL of responses to score instead of the seeded slice ({prompt_id, policy} per line, as "
+                   "analyze_dataset.py --suggest-labels writes); lines of other policies are ignored.")
 @oracle_fraction_option
 @probe_fraction_option
 @resume_options
@@ -61,8 +68,9 @@ from cje.pipeline.views import refresh_views
 @pipeline_quiet_option
 @verbose_option
 @user_errors_exit_2
-def main(file: Path, kind: str, save_every: int, max_parse_attempts: int, oracle_fraction: float,
-         probe_fraction: float, mode: ResumeMode, api: ApiSettings, seed: int, quiet: bool, verbose: bool) -> None:
+def main(file: Path, kind: str, save_every: int, max_parse_attempts: int, only_path: Path | None,
+         oracle_fraction: float, probe_fraction: float, mode: ResumeMode, api: ApiSettings, seed: int, quiet: bool,
+         verbose: bool) -> None:
     configure_logging(verbose=verbose)
     roles = load_roles()
     paths, policy = locate_responses_file(file)
@@ -70,6 +78,7 @@ def main(file: Path, kind: str, save_every: int, max_parse_attempts: int, oracle
         raise click.BadParameter(f"{file}: policy {policy!r} is not in policy_config ({', '.join(roles.policies)})")
     settings = RunSettings(seed=seed, oracle_fraction=oracle_fraction, probe_fraction=probe_fraction,
                            max_parse_attempts=max_parse_attempts, mode=mode)
+    only = None if only_path is None else requested_prompts(only_path, policy)
     with locked_run(paths.root), Connections(api) as connections:
         prompts = read_prompts(paths)
 
@@ -78,7 +87,7 @@ def main(file: Path, kind: str, save_every: int, max_parse_attempts: int, oracle
 
         ctx = StepContext(roles, settings, api, connections, paths, ConsoleReporter(quiet=quiet))
         result = add_scores(kind, prompts, (policy,), ctx, checkpoint=merge,  # type: ignore[arg-type]
-                            checkpoint_every=save_every)
+                            checkpoint_every=save_every, only=only)
         merge()
     click.echo("\n".join([f"{kind} scores for {policy}:", *step_lines([result]), *failure_hint([result]),
                           f"merged into {file}"]))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from cje.api.client import chat
 from cje.api.endpoints import Role
@@ -101,9 +101,11 @@ def add_scores(
     *,
     checkpoint: Callable[[], None] | None = None,
     checkpoint_every: int = 0,
+    only: Collection[str] | None = None,
 ) -> StepResult:
     """Score every current response of ``policies`` that ``kind`` wants;
-    ``checkpoint`` runs after every ``checkpoint_every`` new rows."""
+    ``checkpoint`` runs after every ``checkpoint_every`` new rows. ``only``
+    (prompt ids) replaces the seeded slice: exactly those responses."""
     roles, settings, connections = ctx.roles, ctx.settings, ctx.connections
     scorer = scorer_role(roles, kind)
     with open_logs({p: ctx.paths.scores(p, kind) for p in policies}, batch_size=ctx.api.batch_size) as logs:
@@ -112,7 +114,10 @@ def add_scores(
             responses = current_responses(read_log(ctx.paths.generations(policy)), prompts)
             skipped["no successful response"] += len(prompts) - len(responses)
             for response in responses:
-                if not wants_score(kind, policy, response.prompt.prompt_id, roles, settings):
+                if only is not None and response.prompt.prompt_id not in only:
+                    skipped["not asked for (--only)"] += 1
+                    continue
+                if only is None and not wants_score(kind, policy, response.prompt.prompt_id, roles, settings):
                     skipped["outside the oracle slice"] += 1
                     continue
                 reason = reason_to_redo(logs[policy].rows.get(response.prompt.prompt_id),

@@ -51,8 +51,10 @@ def view_rows(policy: str, prompts: Sequence[Prompt], paths: DataPaths, roles: R
             continue
         row["response_hash"] = text_hash(response)
         row["judge_score"] = current_score(judge, prompt, response)
-        if wants_score("oracle", policy, prompt.prompt_id, roles, settings):
-            row["oracle_label"] = current_score(oracle, prompt, response)
+        # Inside the oracle slice, or labelled on request (--only): a current label is data either way.
+        label = current_score(oracle, prompt, response)
+        if label is not None or wants_score("oracle", policy, prompt.prompt_id, roles, settings):
+            row["oracle_label"] = label
         rows.append(row)
     return rows
 

@@ -1,0 +1,1 @@
+"""Choosing which responses to send to the oracle next."""
