@@ -14,6 +14,11 @@ Two kinds of label help an analysis:
 
 Logged rows are suggested only where the dataset has no oracle label at all:
 a label the analysis left out by ``--oracle-coverage`` costs nothing more.
+When the region model predicts less than ``MIN_PREDICTED_GAIN`` over random
+labels (the target policies' responses fall where the logger's do), the
+suggestion is a seeded random sample instead, and says so: the model is rough,
+and measured on the simulator a small predicted gain came out as no gain or a
+loss, while large predicted gains held.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from cje.labelling.allocation import (
 )
 from cje.planning.pilot import probe_inputs
 from cje.planning.probe import probe_labels_needed
+
+MIN_PREDICTED_GAIN = 0.15
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class LabelSuggestions:
     variance_after: float
     variance_after_random: float
     notes: tuple[str, ...] = ()
+    targeted: bool = True
 
     @property
     def predicted_gain_over_random(self) -> float:
@@ -94,10 +102,25 @@ def suggest_labels(result: AnalysisResult, dataset: Dataset, k: int, *, estimato
         probes = probes[:k]
         k -= len(probes)
     logged, weights, added = _logged_suggestions(result, dataset, model, k, logging_policy, rng, notes)
-    return LabelSuggestions(logged, probes, weights.variance(weights.labels),
-                            weights.variance(weights.labels + added),
-                            weights.variance(weights.labels + random_allocation(weights, int(added.sum()))),
-                            tuple(notes))
+    random_after = weights.variance(weights.labels + random_allocation(weights, int(added.sum())))
+    after = weights.variance(weights.labels + added)
+    targeted = random_after > 0 and 1 - after / random_after >= MIN_PREDICTED_GAIN
+    if not targeted and logged:
+        logged = _random_logged(dataset, model, len(logged), logging_policy, rng)
+        notes.append(f"the target policies' responses fall on judge scores much as the logger's do (predicted gain "
+                     f"{1 - after / random_after:.0%} < {MIN_PREDICTED_GAIN:.0%}): a random sample of the logged "
+                     "responses is suggested, which is as good here")
+    return LabelSuggestions(logged, probes, weights.variance(weights.labels), after, random_after, tuple(notes),
+                            targeted)
+
+
+def _random_logged(dataset: Dataset, model: RewardModel, k: int, logging_policy: str,
+                   rng: np.random.Generator) -> tuple[Suggestion, ...]:
+    logged = dataset.logged
+    candidate = np.flatnonzero(~logged.label_available & ~model.outcome_mask)
+    chosen = np.sort(rng.permutation(candidate)[:k])
+    return tuple(Suggestion("logged", logging_policy, str(logged.prompt_id[i]), 0, float(logged.judge_score[i]),
+                            "calibration: a random sample (no region is much short of labels)") for i in chosen)
 
 
 def _logged_suggestions(result: AnalysisResult, dataset: Dataset, model: RewardModel, k: int, logging_policy: str,

@@ -13,7 +13,7 @@ from cje.labelling.suggest import LabelSuggestions, suggest_labels
 def suggestions_text(suggestions: LabelSuggestions, path: Path) -> str:
     lines = [f"Label suggestions written to {path}: {len(suggestions.logged)} logged responses"
              + (f" and {len(suggestions.probes)} probe draws" if suggestions.probes else "") + "."]
-    if suggestions.logged:
+    if suggestions.logged and suggestions.targeted:
         lines.append(f"  The logged ones are predicted to cut the calibration variance "
                      f"{suggestions.predicted_gain_over_random:.0%} more than as many random labels "
                      "(a rough model: judge-score regions weighed by where the target policies' responses fall).")

@@ -45,6 +45,8 @@ def test_suggestions_are_unlabelled_distinct_and_reproducible(partly_labelled):
     assert len(set(ids)) == 25 and not set(ids) & labelled
     assert all(s.policy == "base" and s.kind == "logged" for s in first.logged)
     assert first.variance_after < first.variance_now
+    # the default world's targets write where the logger does: a random sample is suggested, and said so
+    assert not first.targeted and any("random sample" in note for note in first.notes)
     assert any("unhelpful" in note for note in first.notes)  # its transport failed: logged labels cannot help
     for probe in first.probes:
         assert result.policies[probe.policy].transport.audit in ("inconclusive", "not-checked")
@@ -72,3 +74,18 @@ def test_the_cli_writes_a_file_the_oracle_step_reads(partly_labelled, tmp_path):
     assert sum(r["kind"] == "logged" for r in rows) == 12
     assert len(requested_prompts(path, "base")) == 12
     assert "--only" in result.output
+
+
+def test_targeted_labels_where_the_targets_write_and_the_logger_rarely_does():
+    from cje.world import simulate_dataset
+    from cje.world.config import WorldConfig, default_behaviours
+
+    behaviours = tuple(replace(b, quality_slope=-1.0) if b.name in ("base", "clone") else b
+                       for b in default_behaviours())
+    sim = simulate_dataset(800, seed=4, config=WorldConfig(behaviours=behaviours), oracle_fraction=0.05)
+    result = analyze(sim.dataset, AnalysisSettings(estimators=("direct",)))
+    suggestions = suggest_labels(result, sim.dataset, 40, estimator="direct")
+    assert suggestions.targeted and suggestions.predicted_gain_over_random > 0.15
+    suggested = np.mean([s.judge_score for s in suggestions.logged])
+    unlabelled = sim.dataset.logged.judge_score[~sim.dataset.logged.label_available].mean()
+    assert suggested > unlabelled + 0.05  # towards the high scores the better targets write
