@@ -65,7 +65,10 @@ LEVEL = 0.95
 
 
 def _logger_slope(slope: float) -> WorldConfig:
-    behaviours = tuple(replace(b, quality_slope=slope) if b.name in ("base", "clone") else b
+    """The logging policy (and its clone) with another quality slope; it never
+    writes the judge-fooling responses, so that the judge -> oracle map it
+    labels is the one the honest targets face (transport holds)."""
+    behaviours = tuple(replace(b, quality_slope=slope, deceptive_bias=-10.0) if b.name in ("base", "clone") else b
                        for b in default_behaviours())
     return WorldConfig(behaviours=behaviours)
 

@@ -44,6 +44,7 @@ from cje.planning.pilot import probe_inputs
 from cje.planning.probe import probe_labels_needed
 
 MIN_PREDICTED_GAIN = 0.15
+_STREAM = 0x5EED_1ABE
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def suggest_labels(result: AnalysisResult, dataset: Dataset, k: int, *, estimato
     model = None if result.rewards is None else result.rewards.model
     if model is None:
         raise CJEError(f"no calibration to improve: {result.reward_error}")
-    rng = np.random.default_rng(seed)
+    # Its own stream: the same seed drives the analysis's other random choices.
+    rng = np.random.default_rng([seed, _STREAM])
     notes: list[str] = []
     probes = _probe_suggestions(result, dataset, estimator, probe_power, rng, notes)
     if probes_within_k:
