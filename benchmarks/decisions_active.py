@@ -51,7 +51,7 @@ from benchmarks.lib.readme import update_sections  # noqa: E402
 from benchmarks.lib.tables import markdown, num, pct  # noqa: E402
 from cje.analysis import AnalysisSettings, analyze  # noqa: E402
 from cje.data.tables import Dataset  # noqa: E402
-from cje.labelling.suggest import suggest_labels  # noqa: E402
+from cje.labelling.suggest import MIN_PREDICTED_GAIN, suggest_labels  # noqa: E402
 from cje.world import simulate_dataset  # noqa: E402
 from cje.world.config import WorldConfig, default_behaviours  # noqa: E402
 
@@ -180,9 +180,10 @@ def logged_table(frame: pd.DataFrame) -> str:
             cells += [num(same["width"].mean()), num(active["width"].mean()),
                       pct(1 - active["width"].mean() / same["width"].mean()), _saved(active, random, labels)]
         honest = block[block["honest"]]
+        gain = block[block["arm"] == "active"]["predicted_gain"]
         cells += [pct(honest[honest["arm"] == "random x1"]["covered"].mean()),
-                  pct(honest[honest["arm"] == "active"]["covered"].mean()),
-                  pct(block[block["arm"] == "active"]["predicted_gain"].mean())]
+                  pct(honest[honest["arm"] == "active"]["covered"].mean()), pct(gain.mean()),
+                  pct((gain >= MIN_PREDICTED_GAIN).mean())]
         rows.append(cells)
     seeds = frame["seed"].nunique()
     return (f"**Logged labels** ({seeds} seeds per row; {INITIAL} random labels first, then K random or suggested; "
@@ -191,7 +192,11 @@ def logged_table(frame: pd.DataFrame) -> str:
             + markdown(["world", "labels", "estimator", "all: random width", "all: suggested width", "narrower by",
                         "random labels saved", "honest: random width", "honest: suggested width", "narrower by",
                         "random labels saved", "random: coverage", "suggested: coverage",
-                        "predicted gain (variance)"], rows))
+                        "predicted gain (variance)", "runs with targeted labels"], rows)
+            + f"\nWhere the predicted gain is under {MIN_PREDICTED_GAIN:.0%} the suggestion is a random sample, so the "
+            "two arms are two random samples and their difference is noise: six independent random arms of the "
+            "default world at 100 labels (direct, honest policies, the same 60 seeds) had mean widths from 0.0544 "
+            "to 0.0606, pairwise differences of up to 11% (5% on average).\n")
 
 
 def probe_table(frame: pd.DataFrame) -> str:

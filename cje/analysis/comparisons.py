@@ -55,9 +55,11 @@ class PromptSpace:
         return codes
 
 
-def prompt_space(dataset: Dataset) -> PromptSpace:
-    logged = pd.Index(dataset.logged.prompt_id)
-    extras = [f.prompt_id[logged.get_indexer(f.prompt_id) < 0] for f in dataset.fresh.values()]
+def prompt_space(dataset: Dataset, inputs: Mapping[str, PolicyInputs]) -> PromptSpace:
+    """The codes of an analysis whose policies have ``inputs`` (fresh-only
+    prompts are read off each policy's direct clusters, not looked up again)."""
+    extras = [dataset.fresh[p].prompt_id[i.direct_fresh_cluster >= dataset.logged.n]
+              for p, i in inputs.items() if i.has_fresh]
     extra = pd.Index(np.concatenate(extras) if extras else np.empty(0, dtype=object)).unique()
     return PromptSpace(dataset.logged.n, extra)
 

@@ -118,7 +118,7 @@ def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
     if refits and model is not None:
         outcomes = with_jackknife(outcomes, contexts, refits, model)
     outcomes = with_combined(outcomes, summaries, facts, settings, prompts)
-    space = prompt_space(dataset)
+    space = prompt_space(dataset, {policy: summary.inputs for policy, summary in summaries.items()})
     logger = logger_estimate(model, prompts.judge, refits) if model is not None else None
     if settings.inference == "bootstrap" and model is not None:
         outcomes, logger = with_bootstrap(outcomes, contexts, model, settings, prompts, dataset=dataset,

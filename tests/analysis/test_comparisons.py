@@ -83,7 +83,7 @@ def test_pairs_are_aligned_by_prompt_id_when_fresh_draws_differ(small_sim):
     pair = result.comparisons["direct"].pair("premium", "clone")
     assert pair.difference.n == dataset.logged.n + 20
     # brute force: each estimate's influence by prompt id, scaled to the union
-    space = prompt_space(changed)
+    space = prompt_space(changed, {p: s.inputs for p, s in result.policies.items()})
     assert space.size == dataset.logged.n + 20
     series = {}
     for policy in ("premium", "clone"):
