@@ -104,6 +104,10 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               default=DEFAULT_MARGIN, show_default=True,
               help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
                    "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
+@click.option("--self-check", "self_check_replays", type=click.IntRange(0), default=0, show_default=True,
+              metavar="N",
+              help="After the analysis, replay it N times (100 is a good start) on data shaped like DATA with a "
+                   "planted truth, and report each estimator's coverage, bias and RMSE there.")
 @click.option("--policies", default=None, help="Comma-separated target policies [default: all in DATA].")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
@@ -115,7 +119,8 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @quiet_option
 @user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
-         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, policies, truth_path, output,
+         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, self_check_replays,
+         policies, truth_path, output,
          plot_dir, no_plots, quiet):
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
@@ -144,6 +149,14 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
         if reasons:
             click.echo("Why estimates are flagged:\n" + reasons + "\n")
         click.echo(claim)
+    if self_check_replays:
+        import numpy as np
+
+        from cje.analysis.selfcheck import self_check
+        from cje.report.selfcheck import self_check_text
+
+        checked = self_check(dataset, settings, n_replays=self_check_replays, rng=np.random.default_rng(seed))
+        click.echo(self_check_text(checked))
     if output is not None:
         files = _data_files(dataset)
         write_json_atomic(output, analysis_json(
