@@ -125,6 +125,10 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               help="Where --suggest-labels writes [default: label_suggestions.jsonl beside DATA].")
 @click.option("--logging-policy", default="base", show_default=True,
               help="Name of the logging policy in the suggestions file (the policy that wrote DATA's responses).")
+@click.option("--self-check", "self_check_replays", type=click.IntRange(0), default=0, show_default=True,
+              metavar="N",
+              help="After the analysis, replay it N times (100 is a good start) on data shaped like DATA with a "
+                   "planted truth, and report each estimator's coverage, bias and RMSE there.")
 @click.option("--policies", default=None, help="Comma-separated target policies [default: all in DATA].")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
@@ -137,8 +141,8 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
          ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, covariates_text,
-         calibration, multiplicity, suggest_k, suggestions_file, logging_policy, policies, truth_path, output, plot_dir,
-         no_plots, quiet):
+         calibration, multiplicity, suggest_k, suggestions_file, logging_policy, self_check_replays, policies,
+         truth_path, output, plot_dir, no_plots, quiet):
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
     covariates = tuple(c.strip() for c in covariates_text.split(",") if c.strip()) if covariates_text else ()
@@ -177,6 +181,14 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
         target = suggestions_file or data_path.parent / "label_suggestions.jsonl"
         click.echo(write_suggestions(result, dataset, suggest_k, target, estimator=primary,
                                      logging_policy=logging_policy, seed=seed))
+    if self_check_replays:
+        import numpy as np
+
+        from cje.analysis.selfcheck import self_check
+        from cje.report.selfcheck import self_check_text
+
+        checked = self_check(dataset, settings, n_replays=self_check_replays, rng=np.random.default_rng(seed))
+        click.echo(self_check_text(checked))
     if output is not None:
         files = _data_files(dataset)
         document = analysis_json(
