@@ -220,6 +220,7 @@ def replay(dataset: Dataset, world: PlantedWorld, rng: np.random.Generator) -> D
         prompt_id=new_id, judge_score=logged.judge_score[pick], oracle_label=labels,
         reward=np.full(logged.n, np.nan), base_logprob=logged.base_logprob[pick],
         target_logprob={p: v[pick] for p, v in logged.target_logprob.items()},
+        covariates={c: v[pick] for c, v in logged.covariates.items()},
     )
     fresh = {policy: _replay_fresh(table_fresh, logged.prompt_id, pick, new_id=new_id, world=world, rng=rng)
              for policy, table_fresh in dataset.fresh.items()}
@@ -242,7 +243,8 @@ def _replay_fresh(fresh: FreshTable, logged_id: np.ndarray, pick: np.ndarray, *,
     labels = np.where(labelled, world.oracle(judge, world.shift.get(fresh.policy, 0.0), rng), np.nan)
     return FreshTable(fresh.policy, new_id[owner], judge, labels,
                       target_logprob=None if fresh.target_logprob is None else fresh.target_logprob[rows],
-                      logger_logprob=None if fresh.logger_logprob is None else fresh.logger_logprob[rows])
+                      logger_logprob=None if fresh.logger_logprob is None else fresh.logger_logprob[rows],
+                      covariates={c: v[rows] for c, v in fresh.covariates.items()})
 
 
 def _within(counts: np.ndarray) -> np.ndarray:

@@ -58,3 +58,11 @@ def test_covariates_must_exist_and_two_stage_needs_them(small_sim):
     with pytest.raises(CJEError, match="no covariate response_length"):
         analyze(replace(small_sim.dataset, logged=logged),
                 AnalysisSettings(estimators=("direct",), oracle_coverage=0.3, calibration_covariates=LENGTH))
+
+
+def test_self_check_replays_carry_the_covariates(small_sim):
+    from cje.analysis.selfcheck import self_check
+
+    settings = AnalysisSettings(estimators=("direct",), oracle_coverage=0.3, calibration_covariates=LENGTH)
+    checked = self_check(small_sim.dataset, settings, n_replays=2, rng=np.random.default_rng(0))
+    assert checked is not None
