@@ -39,6 +39,7 @@ from cje.errors import CJEError
 from cje.estimators.mrdr import OMEGA_CHOICES
 from cje.inference.paired import MULTIPLICITY_CHOICES
 from cje.io.atomic import write_json_atomic
+from cje.report.calibration_method import calibration_json
 from cje.report.comparisons import best_policy_text, comparisons_json, comparisons_table, difference_rows
 from cje.report.console import (
     comparison_table,
@@ -195,7 +196,8 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
             result, data_files={str(p): files_digest([p]) for p in files},
             data_hash=files_digest(files), truth=truth, primary=primary, best_policy=claim,
         )
-        write_json_atomic(output, {**document, "comparisons": comparisons_json(result.comparisons)})
+        write_json_atomic(output, {**document, "comparisons": comparisons_json(result.comparisons),
+                                   "calibration": calibration_json(result.rewards)})
         if not quiet:
             click.echo(f"results written to {output}")
     if not no_plots:

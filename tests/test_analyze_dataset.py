@@ -39,6 +39,7 @@ def test_all_estimators_with_json_plots_and_truth(simulated_dir, tmp_path):
     assert premium["estimates"]["calibrated-dr-cpo"]["calibration_variance_share"] > 0
     assert document["policies"]["unhelpful"]["status"] == "refuse"
     assert document["best_policy"] == document["comparisons"]["stacked-dr"]["best_policy"]["claim"]
+    assert document["calibration"]["method"] == "monotone"
     for name in ("weight_dashboard.png", "calibration_comparison.png", "policy_estimates.png",
                  "extreme_weights_analysis.txt", "policy_differences.png"):
         assert (plots / name).stat().st_size > 1000
@@ -66,13 +67,16 @@ def test_missing_file_is_a_clear_error(tmp_path):
     assert result.exit_code == 2 and "cannot be read" in result.output
 
 
-def test_calibration_covariates_on_the_command_line(simulated_dir):
+def test_calibration_covariates_on_the_command_line(simulated_dir, tmp_path):
     result = CliRunner().invoke(analyze_dataset.main, [
         "--data", str(simulated_dir / "cje_dataset.jsonl"), "--estimator", "direct", "--oracle-coverage", "0.3",
-        "--calibration-covariates", "response_length", "--no-plots",
+        "--calibration-covariates", "response_length", "--no-plots", "--output", str(tmp_path / "r.json"),
     ])
     assert result.exit_code == 0, result.output
     assert "chosen automatically by out-of-fold RMSE" in result.output
+    calibration = json.loads((tmp_path / "r.json").read_text())["calibration"]
+    assert calibration["requested"] == "auto" and calibration["covariates"] == ["response_length"]
+    assert set(calibration["out_of_fold_rmse"]) == {"monotone", "two-stage"}
     bad = CliRunner().invoke(analyze_dataset.main, [
         "--data", str(simulated_dir / "cje_dataset.jsonl"), "--calibration", "two-stage", "--no-plots",
     ])
