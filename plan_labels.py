@@ -50,7 +50,8 @@ PILOT_JACKKNIFE_FOLDS = 40
 @click.command(help=__doc__)
 @click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Pilot dataset JSONL (fresh draws in responses/ beside it, or --fresh-draws-dir).")
-@click.option("--fresh-draws-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--fresh-draws-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The pilot's fresh draws [default: responses/ beside --data].")
 @click.option("--probe-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory of {policy}_probe.jsonl oracle labels on target policies' draws.")
 @click.option("--estimator", default="direct", show_default=True,
@@ -69,13 +70,17 @@ PILOT_JACKKNIFE_FOLDS = 40
               help="Cost of one oracle label (the published experiment's oracle cost about 16 judge scores).")
 @click.option("--draw-cost", type=click.FloatRange(0), default=1.0, show_default=True,
               help="Cost of one fresh response from a target policy.")
-@click.option("--half-width", type=click.FloatRange(0, min_open=True), default=None)
-@click.option("--detectable-difference", type=click.FloatRange(0, min_open=True), default=None)
+@click.option("--half-width", type=click.FloatRange(0, min_open=True), default=None,
+              help="Goal: every policy's CI half-width at most this (oracle-score units, 0-1).")
+@click.option("--detectable-difference", type=click.FloatRange(0, min_open=True), default=None,
+              help="Goal: a difference this large between two policies is detected with --power.")
 @click.option("--pair", default=None, help="A,B: plan the detectable difference for this pair only.")
-@click.option("--power", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.8, show_default=True)
-@click.option("--budget", type=click.FloatRange(0, min_open=True), default=None)
+@click.option("--power", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.8, show_default=True,
+              help="Probability of detecting --detectable-difference.")
+@click.option("--budget", type=click.FloatRange(0, min_open=True), default=None,
+              help="Goal: the narrowest intervals this budget buys (same units as the costs).")
 @click.option("--ci-level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
-              show_default=True)
+              show_default=True, help="Confidence level of the intervals (and 1 - level of the paired tests).")
 @click.option("--jackknife-folds", type=click.IntRange(2), default=10, show_default=True,
               help="Oracle jackknife groups the real analysis will use (analyze_dataset.py's option).")
 @click.option("--transport-margin", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
