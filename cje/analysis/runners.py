@@ -179,7 +179,7 @@ def run_mrdr(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
     raw = i.weight[i.dr_positions]
     fit = fit_mrdr_outcome_model(
         i.dr_judge.take(labelled), arrays.outcome[labelled], fold[labelled], raw[labelled] / raw.mean(),
-        omega=ctx.mrdr_omega,
+        omega=ctx.mrdr_omega, method=model.method,
     )
     return _doubly_robust(ctx, model, "mrdr", arrays,
                           fresh_prediction=fit.full.predict(i.fresh_levels.take(i.dr_fresh)),

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from cje.calibration.isotonic import CrossFit, ScoreLevels, cross_fit_isotonic
+from cje.calibration.covariates import TwoStageCrossFit
+from cje.calibration.isotonic import CrossFit, ScoreLevels, score_levels
+from cje.calibration.rewards import CalibrationMethod, cross_fit
 
 OMEGA_CHOICES = ("w", "w2", "snips")
 OMEGA_FLOOR = 1e-3
@@ -44,8 +46,9 @@ def mrdr_row_weights(weight: np.ndarray, omega: str) -> np.ndarray:
 
 def fit_mrdr_outcome_model(
     judge_score: np.ndarray | ScoreLevels, outcome: np.ndarray, fold: np.ndarray, weight: np.ndarray,
-    *, omega: str
-) -> CrossFit:
-    """Cross-fitted, ``omega``-weighted isotonic map of outcome on judge score
-    (all arrays restricted to the labelled rows)."""
-    return cross_fit_isotonic(judge_score, outcome, fold, weight=mrdr_row_weights(weight, omega))
+    *, omega: str, method: CalibrationMethod = CalibrationMethod.MONOTONE,
+) -> CrossFit | TwoStageCrossFit:
+    """Cross-fitted, ``omega``-weighted map of outcome on judge score (all
+    arrays restricted to the labelled rows), of the calibration's ``method``
+    (a two-stage map reads the scores' covariates too)."""
+    return cross_fit(method, score_levels(judge_score), outcome, fold, weight=mrdr_row_weights(weight, omega))
