@@ -99,11 +99,12 @@ def suggest_labels(result: AnalysisResult, dataset: Dataset, k: int, *, estimato
     # Its own stream: the same seed drives the analysis's other random choices.
     rng = np.random.default_rng([seed, _STREAM])
     notes: list[str] = []
-    probes = _probe_suggestions(result, dataset, estimator, probe_power, rng, notes)
+    probes = _probe_suggestions(result, dataset, estimator=estimator, power=probe_power, rng=rng, notes=notes)
     if probes_within_k:
         probes = probes[:k]
         k -= len(probes)
-    logged, weights, added = _logged_suggestions(result, dataset, model, k, logging_policy, rng, notes)
+    logged, weights, added = _logged_suggestions(result, dataset, model, k, logging_policy=logging_policy, rng=rng,
+                                                 notes=notes)
     random_after = weights.variance(weights.labels + random_allocation(weights, int(added.sum())))
     after = weights.variance(weights.labels + added)
     targeted = random_after > 0 and 1 - after / random_after >= MIN_PREDICTED_GAIN
@@ -125,7 +126,7 @@ def _random_logged(dataset: Dataset, model: RewardModel, k: int, logging_policy:
                             "calibration: a random sample (no region is much short of labels)") for i in chosen)
 
 
-def _logged_suggestions(result: AnalysisResult, dataset: Dataset, model: RewardModel, k: int, logging_policy: str,
+def _logged_suggestions(result: AnalysisResult, dataset: Dataset, model: RewardModel, k: int, *, logging_policy: str,
                         rng: np.random.Generator,
                         notes: list[str]) -> tuple[tuple[Suggestion, ...], RegionWeights, np.ndarray]:
     logged = dataset.logged
@@ -170,7 +171,7 @@ def _draw_index(fresh: FreshTable) -> np.ndarray:
     return index
 
 
-def _probe_suggestions(result: AnalysisResult, dataset: Dataset, estimator: str, power: float,
+def _probe_suggestions(result: AnalysisResult, dataset: Dataset, *, estimator: str, power: float,
                        rng: np.random.Generator, notes: list[str]) -> tuple[Suggestion, ...]:
     found: list[Suggestion] = []
     for inputs in probe_inputs(result, estimator):
