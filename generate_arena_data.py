@@ -61,7 +61,7 @@ from cje.cli.pipeline import (
 )
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
-from cje.pipeline.paths import DataPaths
+from cje.pipeline.records import DataPaths
 from cje.pipeline.run import run_pipeline
 from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 

@@ -28,13 +28,10 @@ sys.path.insert(0, str(ROOT))
 
 import policy_config as pc  # noqa: E402
 from cje.io.atomic import write_json_atomic  # noqa: E402
-from cje.pipeline.connections import Connections  # noqa: E402
-from cje.pipeline.context import StepContext  # noqa: E402
 from cje.pipeline.generation import generate_responses  # noqa: E402
-from cje.pipeline.paths import DataPaths  # noqa: E402
-from cje.pipeline.progress import SilentReporter  # noqa: E402
-from cje.pipeline.prompt_sources import SHIPPED_PROMPTS  # noqa: E402
-from cje.pipeline.prompts import PromptSpec, prepare_prompts  # noqa: E402
+from cje.pipeline.prompts import SHIPPED_PROMPTS, PromptSpec, prepare_prompts  # noqa: E402
+from cje.pipeline.records import DataPaths  # noqa: E402
+from cje.pipeline.runner import Connections, SilentReporter, StepContext  # noqa: E402
 from cje.pipeline.settings import ApiSettings, ResumeMode, Roles, RunSettings  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"

@@ -35,13 +35,12 @@ from cje.cli.options import (
 from cje.cli.pipeline import failure_hint, step_lines
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
-from cje.pipeline.paths import locate_responses_file
+from cje.pipeline.dataset import refresh_views
 from cje.pipeline.prompts import read_prompts
+from cje.pipeline.records import locate_responses_file
+from cje.pipeline.runner import Connections, StepContext
 from cje.pipeline.scoring import add_scores
 from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
-from cje.pipeline.views import refresh_views
 
 
 @click.command(help=__doc__)

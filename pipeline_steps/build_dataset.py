@@ -23,8 +23,8 @@ from cje.cli.options import data_dir_option, oracle_fraction_option, probe_fract
 from cje.cli.pipeline import dataset_lines
 from cje.cli.session import configure_logging, locked_run
 from cje.pipeline.dataset import build_dataset
-from cje.pipeline.paths import DataPaths
 from cje.pipeline.prompts import read_prompts
+from cje.pipeline.records import DataPaths
 from cje.pipeline.settings import RunSettings
 
 

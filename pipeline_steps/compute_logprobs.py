@@ -30,11 +30,10 @@ from cje.cli.options import (
 from cje.cli.pipeline import failure_hint, step_lines
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
 from cje.pipeline.logprobs import compute_logprobs
-from cje.pipeline.paths import DataPaths
 from cje.pipeline.prompts import read_prompts
+from cje.pipeline.records import DataPaths
+from cje.pipeline.runner import Connections, StepContext
 from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 
 

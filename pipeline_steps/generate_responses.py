@@ -32,13 +32,12 @@ from cje.cli.options import (
 from cje.cli.pipeline import failure_hint, selected_policies, step_lines
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
+from cje.pipeline.dataset import refresh_views
 from cje.pipeline.generation import generate_responses
-from cje.pipeline.paths import DataPaths
 from cje.pipeline.prompts import read_prompts
+from cje.pipeline.records import DataPaths
+from cje.pipeline.runner import Connections, StepContext
 from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
-from cje.pipeline.views import refresh_views
 
 
 @click.command(help=__doc__)

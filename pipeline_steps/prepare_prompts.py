@@ -25,8 +25,8 @@ from cje.cli.options import data_dir_option, pipeline_quiet_option, resume_optio
 from cje.cli.pipeline import hf_dataset_option, moderation_option, n_samples_option, prompt_spec, prompts_file_option
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
-from cje.pipeline.paths import DataPaths
 from cje.pipeline.prompts import prepare_prompts
+from cje.pipeline.records import DataPaths
 from cje.pipeline.run import prompts_status
 from cje.pipeline.settings import ResumeMode
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from cje.pipeline.dataset import DatasetReport
-from cje.pipeline.progress import StepResult
-from cje.pipeline.prompt_sources import DEFAULT_HF_DATASET, DEFAULT_MODERATION_THRESHOLD, SHIPPED_PROMPTS
-from cje.pipeline.prompts import PromptSpec
+from cje.pipeline.prompts import DEFAULT_HF_DATASET, DEFAULT_MODERATION_THRESHOLD, SHIPPED_PROMPTS, PromptSpec
+from cje.pipeline.runner import StepResult
 from cje.pipeline.settings import Roles
 
 n_samples_option = click.option(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from tqdm import tqdm
 
-from cje.pipeline.progress import ProgressBar, StepStatus
+from cje.pipeline.runner import ProgressBar, StepStatus
 
 _BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]{postfix}"
 

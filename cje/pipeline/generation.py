@@ -1,32 +1,59 @@
-"""The responses step: each policy answers each prompt.
+"""The responses step: each policy answers each prompt; and failed responses,
+counted by policy and error type and generated again.
 
 A request is the policy's system prompt and the user prompt, at the policy's
 temperature, with ``--max-tokens`` and a request ``seed`` derived from the run
 seed, the policy, the prompt and the row's ``draw`` number, so that a request
 repeated after a crash asks for the same sample. ``draw`` is 0 in a normal
 run; regenerating a failed response asks for the next draw, a fresh sample.
-Every outcome is a row of ``generations/{policy}_generations.jsonl``: the response with its hash,
-``finish_reason`` and token usage, or ``response: null`` with ``error`` and
-``error_type``. When the step finishes its logs are compacted (one row per
-prompt, in prompt order); the caller then refreshes the ``responses/`` views.
+Every outcome is a row of ``generations/{policy}_generations.jsonl``: the
+response with its hash, ``finish_reason`` and token usage, or
+``response: null`` with ``error`` and ``error_type``. When the step finishes
+its logs are compacted (one row per prompt, in prompt order); the caller then
+refreshes the ``responses/`` views.
+
+A regenerated response is a new row of the generation log (the last row of a
+prompt wins), a fresh sample with its own ``response_hash``. Scores and
+log-probs record the hash of the text they were computed from, so any left
+from an earlier text of that prompt no longer match: the next pipeline run
+recomputes exactly those, and the dataset build refuses to join the old
+values in the meantime.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from cje.api.client import ChatResult, chat
 from cje.api.endpoints import Role
 from cje.api.errors import RequestFailed
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
-from cje.pipeline.hashing import settings_hash, stable_int, text_hash
-from cje.pipeline.models import effective_model, token_limit_param
-from cje.pipeline.progress import StepResult, StepStatus
-from cje.pipeline.prompts import Prompt
-from cje.pipeline.runner import Job, Row, compact_all, open_logs, run_jobs
-from cje.pipeline.settings import RunSettings
-from cje.pipeline.staleness import Expected, Reason, Tally, failed, reason_to_redo
+from cje.pipeline.records import (
+    DataPaths,
+    Expected,
+    Prompt,
+    Reason,
+    Tally,
+    failed,
+    read_log,
+    reason_to_redo,
+    settings_hash,
+    stable_int,
+    text_hash,
+)
+from cje.pipeline.runner import (
+    Connections,
+    Job,
+    Row,
+    StepContext,
+    StepResult,
+    StepStatus,
+    compact_all,
+    open_logs,
+    run_jobs,
+)
+from cje.pipeline.settings import RunSettings, effective_model, token_limit_param
 
 STEP = "responses"
 
@@ -133,3 +160,35 @@ def _next_draw(row: Mapping[str, object] | None, reason: Reason, *, only_failed:
 def _bind(role: Role, prompt: Prompt, settings: RunSettings, connections: Connections, draw: int
           ) -> Callable[[], Row]:
     return lambda: generate(role, prompt, settings, connections, draw=draw)
+
+
+# ---- failed responses --------------------------------------------------------
+
+_EXAMPLE_CHARS = 160
+
+
+@dataclass(frozen=True)
+class FailureCount:
+    """One policy's failed responses: how many of each error type, and an example of each."""
+
+    policy: str
+    by_type: Mapping[str, int]
+    examples: Mapping[str, str]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_type.values())
+
+
+def count_failures(paths: DataPaths, prompts: Sequence[Prompt], policies: Sequence[str]) -> list[FailureCount]:
+    """Failed responses to the current prompts, per policy."""
+    counts = []
+    for policy in policies:
+        log = read_log(paths.generations(policy))
+        rows = [log[p.prompt_id] for p in prompts if p.prompt_id in log and failed(log[p.prompt_id])]
+        by_type = Counter(str(row.get("error_type")) for row in rows)
+        examples: dict[str, str] = {}
+        for row in rows:
+            examples.setdefault(str(row.get("error_type")), str(row.get("error"))[:_EXAMPLE_CHARS])
+        counts.append(FailureCount(policy, dict(by_type), examples))
+    return counts

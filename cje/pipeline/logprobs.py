@@ -4,32 +4,132 @@ For each successful response of the logging policy and each policy (the
 logging policy included, which gives ``base_policy_logprob``), the chat
 (that policy's system prompt, the user prompt, the response) is rendered with
 the policy's chat template and echoed by ``POST /completions`` at the policy's
-temperature; ``teacher_forcing`` turns the echo into the span's log-prob.
-Rows go to ``logprobs/{policy}_logprobs.jsonl`` with the method, the prompt
-and response hashes and any error.
+temperature. Rows go to ``logprobs/{policy}_logprobs.jsonl`` with the method,
+the prompt and response hashes and any error.
+
+Teacher forcing: the provider echoes the chat's tokens with log-probs and
+character offsets. The assistant's log-prob is the sum from the token that
+starts at the assistant text's first character through the end-of-turn token,
+the last one: one call. Only when no token starts there (the tokenizer merged
+the boundary into one token) is the prefix echoed on its own and its total
+subtracted from the full text's: two calls, which assume the prefix tokenises
+the same alone as inside the whole, hence the last resort. Checks: the echo
+must be exactly the text sent, every token but the first must have a
+log-prob, and none may be positive.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from cje.api.client import EchoResult, echo_logprobs
 from cje.api.endpoints import Endpoint, Role
 from cje.api.errors import RequestFailed
 from cje.chat_template import ChatTemplateError, RenderedChat, render_chat
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
-from cje.pipeline.hashing import settings_hash
-from cje.pipeline.logs import CurrentResponse, current_responses, read_log
-from cje.pipeline.models import effective_model
-from cje.pipeline.progress import StepResult, StepStatus
-from cje.pipeline.prompts import Prompt
-from cje.pipeline.runner import Job, Row, compact_all, open_logs, run_jobs
-from cje.pipeline.staleness import Expected, Tally, reason_to_redo
-from cje.pipeline.teacher_forcing import EchoCheckError, SpanLogprob, check_echo, span_from_difference, span_from_offset
+from cje.pipeline.errors import PipelineError
+from cje.pipeline.records import (
+    CurrentResponse,
+    Expected,
+    Prompt,
+    Tally,
+    current_responses,
+    read_log,
+    reason_to_redo,
+    settings_hash,
+)
+from cje.pipeline.runner import (
+    Connections,
+    Job,
+    Row,
+    StepContext,
+    StepResult,
+    StepStatus,
+    compact_all,
+    open_logs,
+    run_jobs,
+)
+from cje.pipeline.settings import effective_model
+
+# ---- teacher forcing: pure functions -----------------------------------------
+
+
+Method = Literal["text_offset", "full_minus_prefix"]
+_ROUNDING = 1e-6
+
+
+class EchoCheckError(PipelineError):
+    """An echo that cannot give a trustworthy log-prob."""
+
+
+@dataclass(frozen=True)
+class SpanLogprob:
+    """The assistant span's log-prob, how it was found, and its token count."""
+
+    logprob: float
+    method: Method
+    n_tokens: int
+
+
+def check_echo(echo: EchoResult, sent: str) -> None:
+    """The echo is the text sent, and no token log-prob is missing or positive."""
+    if echo.text != sent:
+        pairs = enumerate(zip(echo.text, sent, strict=False))
+        at = next((i for i, (a, b) in pairs if a != b), min(len(echo.text), len(sent)))
+        raise EchoCheckError(
+            f"the echoed text differs from the text sent at character {at} "
+            f"({len(echo.text)} vs {len(sent)} characters)"
+        )
+    for index, value in enumerate(echo.token_logprobs):
+        if value is None and index > 0:
+            raise EchoCheckError(f"token {index} ({echo.tokens[index]!r}) has no log-prob")
+        if value is not None and (not math.isfinite(value) or value > 0.0):
+            raise EchoCheckError(f"token {index} ({echo.tokens[index]!r}) has log-prob {value}: not a probability")
+
+
+def span_start(echo: EchoResult, offset: int) -> int | None:
+    """Index of the token starting exactly at character ``offset``, or None if
+    the offset falls inside a token."""
+    index = bisect_left(echo.text_offset, offset)
+    if index < len(echo.text_offset) and echo.text_offset[index] == offset:
+        return index
+    return None
+
+
+def span_from_offset(echo: EchoResult, rendered: RenderedChat) -> SpanLogprob | None:
+    """The one-call log-prob, or None when the boundary splits a token."""
+    first = span_start(echo, rendered.assistant_start)
+    if first is None:
+        return None
+    values = echo.token_logprobs[first:]
+    if first == 0 or not values:
+        raise EchoCheckError("the echo has no tokens for the assistant text")
+    return SpanLogprob(math.fsum(v for v in values if v is not None), "text_offset", len(values))
+
+
+def span_from_difference(full: EchoResult, prefix: EchoResult) -> SpanLogprob:
+    """The two-call log-prob: all of the full text minus all of the prefix."""
+    if len(prefix.tokens) >= len(full.tokens):
+        raise EchoCheckError("the prefix has as many tokens as the whole chat")
+    total = math.fsum(v for v in full.token_logprobs if v is not None)
+    before = math.fsum(v for v in prefix.token_logprobs if v is not None)
+    difference = total - before
+    if difference > _ROUNDING:
+        raise EchoCheckError(
+            f"full minus prefix is {difference:.6g} > 0: the prefix tokenises differently on its own"
+        )
+    # Rounding can leave a hair above zero when the span is (nearly) certain.
+    return SpanLogprob(min(difference, 0.0), "full_minus_prefix", len(full.tokens) - len(prefix.tokens))
 
 logger = logging.getLogger(__name__)
+
+
+# ---- the step ----------------------------------------------------------------
+
 
 STEP = "logprobs"
 # A long response scored near log-prob 0 usually means only part of it was summed.

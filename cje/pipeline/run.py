@@ -1,24 +1,22 @@
 """The whole pipeline, step after step: prompts, responses, judge scores, oracle
 labels, log-probs, dataset. Each step resumes from what earlier runs finished
-(see ``staleness``); the views under ``responses/`` are refreshed after every
-step that changes what they show."""
+(see ``records``); the views under ``responses/`` are refreshed after every
+step that changes what they show.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
-from cje.pipeline.dataset import DatasetReport, build_dataset
+from cje.pipeline.dataset import DatasetReport, build_dataset, refresh_views
 from cje.pipeline.generation import generate_responses
 from cje.pipeline.logprobs import compute_logprobs
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.progress import Reporter, StepResult, StepStatus
 from cje.pipeline.prompts import PreparedPrompts, PromptSpec, prepare_prompts
+from cje.pipeline.records import DataPaths
+from cje.pipeline.runner import Connections, Reporter, StepContext, StepResult, StepStatus
 from cje.pipeline.scoring import add_scores
 from cje.pipeline.settings import ApiSettings, Roles, RunSettings
-from cje.pipeline.views import refresh_views
 
 
 @dataclass(frozen=True)

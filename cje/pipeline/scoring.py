@@ -1,12 +1,21 @@
-"""The judge and oracle steps: a score on [0, 1] for each response.
+"""The judge and oracle steps: a score on [0, 1] for each response, and which
+responses get an oracle label.
 
 Each scorer gets ``cje.scoring_prompt``'s messages in JSON mode at its
 configured temperature (0 for the judge; the oracle's model may allow only
 its default). A reply with no usable score is asked again, up to
 ``max_parse_attempts`` calls, then stored as ``score: null`` with the error.
 Rows go to ``scores/{policy}_{judge|oracle}.jsonl`` with the hashes of the
-prompt and response text they scored. The judge scores every response; the
-oracle only the slice ``selection`` picks.
+prompt and response text they scored.
+
+The judge scores every response. The oracle is expensive, so it labels a
+seeded subset chosen by ``prompt_id``: ``oracle_fraction`` of the logging
+policy's responses (the calibration slice) and ``probe_fraction`` of each
+target policy's (a probe slice, which the analysis uses to check that the
+judge-to-oracle map transports). A prompt is in the slice when
+``blake2b(seed, prompt_id)`` maps below the fraction, so slices are nested (a
+smaller fraction picks a subset of a larger one) and the same prompts are
+probed under every target policy.
 """
 
 from __future__ import annotations
@@ -19,21 +28,50 @@ from collections.abc import Callable, Mapping, Sequence
 from cje.api.client import chat
 from cje.api.endpoints import Role
 from cje.api.errors import RequestFailed
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
-from cje.pipeline.hashing import settings_hash, text_hash
-from cje.pipeline.logs import CurrentResponse, current_responses, read_log
-from cje.pipeline.models import effective_model, scorer_max_tokens, token_limit_param
-from cje.pipeline.paths import ScoreKind
-from cje.pipeline.progress import StepResult, StepStatus
-from cje.pipeline.prompts import Prompt
-from cje.pipeline.runner import Job, Row, compact_all, open_logs, run_jobs
-from cje.pipeline.selection import in_oracle_slice, oracle_fraction_for
-from cje.pipeline.settings import Roles, RunSettings
-from cje.pipeline.staleness import Expected, Tally, reason_to_redo
+from cje.pipeline.records import (
+    CurrentResponse,
+    Expected,
+    Prompt,
+    ScoreKind,
+    Tally,
+    current_responses,
+    read_log,
+    reason_to_redo,
+    settings_hash,
+    stable_uniform,
+    text_hash,
+)
+from cje.pipeline.runner import (
+    Connections,
+    Job,
+    Row,
+    StepContext,
+    StepResult,
+    StepStatus,
+    compact_all,
+    open_logs,
+    run_jobs,
+)
+from cje.pipeline.settings import Roles, RunSettings, effective_model, scorer_max_tokens, token_limit_param
 from cje.scoring_prompt import ScoreParseError, ScoringPromptError, parse_score, scoring_messages
 
 logger = logging.getLogger(__name__)
+
+
+# ---- the oracle slice --------------------------------------------------------
+
+
+def oracle_fraction_for(policy: str, *, logging_policy: str, settings: RunSettings) -> float:
+    return settings.oracle_fraction if policy == logging_policy else settings.probe_fraction
+
+
+def in_oracle_slice(prompt_id: str, fraction: float, *, seed: int) -> bool:
+    """Whether the oracle labels this prompt's response at this ``fraction``."""
+    return stable_uniform("oracle-slice", seed, prompt_id) < fraction
+
+
+# ---- the step ----------------------------------------------------------------
+
 
 JSON_MODE = {"type": "json_object"}
 # Identifies the scoring instructions and framing: changing them changes every score.

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 import generate_arena_data
 import regenerate_failed_responses
 from cje.io.lock import DirectoryLock
-from cje.pipeline.paths import DataPaths
+from cje.pipeline.records import DataPaths
 from pipeline_steps import add_scores_with_resume, build_dataset, compute_logprobs, generate_responses, prepare_prompts
 
 from .helpers import env_for, read_jsonl, small_prompts_file

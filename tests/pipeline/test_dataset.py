@@ -8,10 +8,10 @@ import numpy as np
 
 import policy_config as pc
 from cje.data.load import load_dataset
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.progress import SilentReporter
 from cje.pipeline.prompts import PromptSpec
+from cje.pipeline.records import DataPaths
 from cje.pipeline.run import run_pipeline
+from cje.pipeline.runner import SilentReporter
 
 from .helpers import CHAT, COMPLETIONS, ROLES, env_for, fast_api, read_jsonl, run_settings, schedule, small_prompts_file
 

@@ -9,13 +9,10 @@ import time
 import pytest
 
 import policy_config as pc
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
 from cje.pipeline.generation import generate_responses
 from cje.pipeline.logprobs import compute_logprobs
-from cje.pipeline.logs import read_log
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.progress import SilentReporter
+from cje.pipeline.records import DataPaths, read_log
+from cje.pipeline.runner import Connections, SilentReporter, StepContext
 from cje.pipeline.scoring import add_scores
 from cje.pipeline.settings import ResumeMode
 

@@ -10,12 +10,11 @@ import policy_config as pc
 from cje.io.store import JsonlStore
 from cje.pipeline.dataset import build_dataset
 from cje.pipeline.errors import StaleDataError
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.progress import SilentReporter
 from cje.pipeline.prompts import PromptSpec, read_prompts
+from cje.pipeline.records import DataPaths, Expected, Reason, reason_to_redo
 from cje.pipeline.run import run_pipeline
+from cje.pipeline.runner import SilentReporter
 from cje.pipeline.settings import ResumeMode
-from cje.pipeline.staleness import Expected, Reason, reason_to_redo
 
 from .helpers import CHAT, COMPLETIONS, ROLES, env_for, fast_api, read_jsonl, run_settings, small_prompts_file, stats
 
