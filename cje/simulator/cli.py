@@ -1,4 +1,5 @@
-"""``python -m cje.simulator``: serve the offline OpenAI-compatible simulator."""
+"""``python -m cje.simulator``: serve the offline OpenAI-compatible simulator.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +18,8 @@ import click
 from cje.api.endpoints import Role
 from cje.cli.errors import user_errors_exit_2
 from cje.cli.options import seed_option
-from cje.simulator.config import SimulatorConfig, SimulatorConfigError
+from cje.simulator.config import SimulatorConfig, SimulatorConfigError, build_policy_routes
 from cje.simulator.faults import FaultConfig
-from cje.simulator.routes import build_policy_routes
 from cje.simulator.server import RunningSimulator
 from cje.world.config import WorldConfig
 
