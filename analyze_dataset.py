@@ -28,7 +28,7 @@ import click
 
 from cje.analysis import ESTIMATORS, AnalysisSettings, analyze
 from cje.analysis.settings import INFERENCE_CHOICES
-from cje.cli.errors import user_errors_exit_2
+from cje.cli.errors import command
 from cje.cli.options import quiet_option, seed_option
 from cje.data.load import load_dataset
 from cje.data.scales import SCALE_CHOICES
@@ -70,7 +70,7 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
     return {str(k): float(v) for k, v in values.items() if isinstance(v, (int, float))}
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path),
               default="data/cje_dataset.jsonl", show_default=True, help="Dataset JSONL file.")
 @click.option("--fresh-draws-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -106,7 +106,6 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               help="Where plots go [default: plots/ beside DATA].")
 @click.option("--no-plots", is_flag=True, help="Skip the plots.")
 @quiet_option
-@user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
          ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, policies, truth_path, output,
          plot_dir, no_plots, quiet):

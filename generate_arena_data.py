@@ -36,14 +36,15 @@ from pathlib import Path
 
 import click
 
-from cje.cli.config import load_roles
-from cje.cli.errors import user_errors_exit_2
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
 from cje.cli.options import (
     api_options,
     data_dir_option,
     max_tokens_option,
     oracle_fraction_option,
     pipeline_quiet_option,
+    policy_config_option,
     probe_fraction_option,
     resume_options,
     seed_option,
@@ -66,7 +67,7 @@ from cje.pipeline.run import run_pipeline
 from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @n_samples_option
 @prompts_file_option
 @hf_dataset_option
@@ -80,14 +81,15 @@ from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 @seed_option
 @pipeline_quiet_option
 @verbose_option
-@user_errors_exit_2
+@policy_config_option
 def main(
     n_samples: int, prompts_file: Path | None, hf_dataset: str | None, moderation_threshold: float,
     max_tokens: int, oracle_fraction: float, probe_fraction: float, mode: ResumeMode, api: ApiSettings,
     data_dir: str, seed: int, quiet: bool, verbose: bool,
+    policy_config: PolicyConfig,
 ) -> None:
     configure_logging(verbose=verbose)
-    roles = load_roles()
+    roles = policy_config.roles
     spec = prompt_spec(n_samples=n_samples, seed=seed, prompts_file=prompts_file, hf_dataset=hf_dataset,
                        moderation_threshold=moderation_threshold, roles=roles)
     settings = RunSettings(seed=seed, max_tokens=max_tokens, oracle_fraction=oracle_fraction,

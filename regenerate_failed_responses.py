@@ -21,14 +21,15 @@ from pathlib import Path
 
 import click
 
-from cje.cli.config import load_roles
-from cje.cli.errors import user_errors_exit_2
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
 from cje.cli.options import (
     api_options,
     data_dir_option,
     max_tokens_option,
     oracle_fraction_option,
     pipeline_quiet_option,
+    policy_config_option,
     probe_fraction_option,
     seed_option,
     verbose_option,
@@ -56,7 +57,7 @@ def failure_table(counts: Sequence[FailureCount]) -> str:
     return "\n".join(lines)
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--policies", "policy_names", multiple=True, metavar="NAME",
               help="Only these policies (repeat the option or separate names with commas); default: all.")
 @click.option("--dry-run", is_flag=True, help="Report the failures; retry nothing.")
@@ -68,11 +69,12 @@ def failure_table(counts: Sequence[FailureCount]) -> str:
 @seed_option
 @pipeline_quiet_option
 @verbose_option
-@user_errors_exit_2
+@policy_config_option
 def main(policy_names: tuple[str, ...], dry_run: bool, max_tokens: int, oracle_fraction: float,
-         probe_fraction: float, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool) -> None:
+         probe_fraction: float, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool,
+         policy_config: PolicyConfig) -> None:
     configure_logging(verbose=verbose)
-    roles = load_roles()
+    roles = policy_config.roles
     policies = selected_policies(roles, policy_names)
     settings = RunSettings(seed=seed, max_tokens=max_tokens, oracle_fraction=oracle_fraction,
                            probe_fraction=probe_fraction, mode=ResumeMode.RESUME)

@@ -25,6 +25,7 @@ from typing import Any
 
 import click
 
+from cje.cli.errors import command
 from cje.io.atomic import write_json_atomic
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +73,7 @@ def truth_for_analysis(report: dict[str, Any]) -> dict[str, float]:
     return {policy: float(value) for policy, value in report["served"].items()}
 
 
-@click.command()
+@command()
 @click.option("--n-prompts", type=click.IntRange(20), default=300, show_default=True,
               help="Prompts to generate for (each gets five responses, scores and log-probs).")
 @click.option("--prompts-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),

@@ -21,12 +21,13 @@ from pathlib import Path
 
 import click
 
-from cje.cli.config import load_roles
-from cje.cli.errors import user_errors_exit_2
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
 from cje.cli.options import (
     api_options,
     oracle_fraction_option,
     pipeline_quiet_option,
+    policy_config_option,
     probe_fraction_option,
     resume_options,
     seed_option,
@@ -43,7 +44,7 @@ from cje.pipeline.scoring import add_scores
 from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--type", "kind", type=click.Choice(["judge", "oracle"]), required=True,
               help="Which scorer of policy_config to ask.")
@@ -59,11 +60,12 @@ from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 @seed_option
 @pipeline_quiet_option
 @verbose_option
-@user_errors_exit_2
+@policy_config_option
 def main(file: Path, kind: str, save_every: int, max_parse_attempts: int, oracle_fraction: float,
-         probe_fraction: float, mode: ResumeMode, api: ApiSettings, seed: int, quiet: bool, verbose: bool) -> None:
+         probe_fraction: float, mode: ResumeMode, api: ApiSettings, seed: int, quiet: bool, verbose: bool,
+         policy_config: PolicyConfig) -> None:
     configure_logging(verbose=verbose)
-    roles = load_roles()
+    roles = policy_config.roles
     paths, policy = locate_responses_file(file)
     if policy not in roles.policies:
         raise click.BadParameter(f"{file}: policy {policy!r} is not in policy_config ({', '.join(roles.policies)})")

@@ -17,9 +17,15 @@ from pathlib import Path
 
 import click
 
-from cje.cli.config import load_roles
-from cje.cli.errors import user_errors_exit_2
-from cje.cli.options import data_dir_option, oracle_fraction_option, probe_fraction_option, seed_option
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
+from cje.cli.options import (
+    data_dir_option,
+    oracle_fraction_option,
+    policy_config_option,
+    probe_fraction_option,
+    seed_option,
+)
 from cje.cli.pipeline import dataset_lines
 from cje.cli.session import configure_logging, locked_run
 from cje.pipeline.dataset import build_dataset
@@ -28,15 +34,16 @@ from cje.pipeline.records import DataPaths
 from cje.pipeline.settings import RunSettings
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @oracle_fraction_option
 @probe_fraction_option
 @data_dir_option
 @seed_option
-@user_errors_exit_2
-def main(oracle_fraction: float, probe_fraction: float, data_dir: str, seed: int) -> None:
+@policy_config_option
+def main(oracle_fraction: float, probe_fraction: float, data_dir: str, seed: int,
+         policy_config: PolicyConfig) -> None:
     configure_logging(verbose=False)
-    roles = load_roles()
+    roles = policy_config.roles
     settings = RunSettings(seed=seed, oracle_fraction=oracle_fraction, probe_fraction=probe_fraction)
     paths = DataPaths(Path(data_dir))
     with locked_run(paths.root):

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import click
 
-from cje.cli.config import load_roles
-from cje.cli.errors import user_errors_exit_2
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
 from cje.cli.options import (
     api_options,
     data_dir_option,
     pipeline_quiet_option,
+    policy_config_option,
     resume_options,
     seed_option,
     verbose_option,
@@ -37,17 +38,18 @@ from cje.pipeline.runner import Connections, StepContext
 from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @resume_options
 @api_options()
 @data_dir_option
 @seed_option
 @pipeline_quiet_option
 @verbose_option
-@user_errors_exit_2
-def main(mode: ResumeMode, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool) -> None:
+@policy_config_option
+def main(mode: ResumeMode, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool,
+         policy_config: PolicyConfig) -> None:
     configure_logging(verbose=verbose)
-    roles = load_roles()
+    roles = policy_config.roles
     settings = RunSettings(seed=seed, mode=mode)
     paths = DataPaths(Path(data_dir))
     with locked_run(paths.root), Connections(api) as connections:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import click
 
-from cje.cli.config import load_roles
-from cje.cli.errors import user_errors_exit_2
-from cje.cli.options import data_dir_option, pipeline_quiet_option, resume_options, seed_option
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
+from cje.cli.options import data_dir_option, pipeline_quiet_option, policy_config_option, resume_options, seed_option
 from cje.cli.pipeline import hf_dataset_option, moderation_option, n_samples_option, prompt_spec, prompts_file_option
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
@@ -31,7 +31,7 @@ from cje.pipeline.run import prompts_status
 from cje.pipeline.settings import ResumeMode
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @n_samples_option
 @prompts_file_option
 @hf_dataset_option
@@ -40,12 +40,13 @@ from cje.pipeline.settings import ResumeMode
 @data_dir_option
 @seed_option
 @pipeline_quiet_option
-@user_errors_exit_2
+@policy_config_option
 def main(n_samples: int, prompts_file: Path | None, hf_dataset: str | None, moderation_threshold: float,
-         mode: ResumeMode, data_dir: str, seed: int, quiet: bool) -> None:
+         mode: ResumeMode, data_dir: str, seed: int, quiet: bool,
+         policy_config: PolicyConfig) -> None:
     configure_logging(verbose=False)
     spec = prompt_spec(n_samples=n_samples, seed=seed, prompts_file=prompts_file, hf_dataset=hf_dataset,
-                       moderation_threshold=moderation_threshold, roles=load_roles())
+                       moderation_threshold=moderation_threshold, roles=policy_config.roles)
     paths = DataPaths(Path(data_dir))
     with locked_run(paths.root):
         prepared = prepare_prompts(spec, paths, mode=mode)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from cje.cli.config import PolicyConfig, load_policy_config
 from cje.pipeline.settings import ApiSettings, ResumeMode
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -18,6 +20,16 @@ quiet_option = click.option(
 seed_option = click.option(
     "--seed", type=int, default=42, show_default=True,
     help="Seed for every random choice; the same seed gives the same result.",
+)
+def _load_policy_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> PolicyConfig:
+    return load_policy_config(value)
+
+
+policy_config_option = click.option(
+    "--policy-config", "policy_config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    callback=_load_policy_config, show_default="policy_config.py of this project",
+    help="Python file defining the policies, judge, oracle and model prices (POLICIES, LOGGING_POLICY, "
+         "JUDGE, ORACLE, PRICES). The default is found beside the cje package, not in the working directory.",
 )
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), default="data", show_default=True,

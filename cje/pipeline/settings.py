@@ -115,6 +115,18 @@ class Roles:
         return tuple(name for name in self.policies if name != self.logging_policy)
 
 
+@dataclass(frozen=True)
+class ModelPrice:
+    """What a model costs, in US dollars per million tokens (an estimate: from
+    ``policy_config.PRICES``, not from the provider's bill)."""
+
+    input_per_million: float
+    output_per_million: float
+
+    def cost(self, input_tokens: float, output_tokens: float) -> float:
+        return (input_tokens * self.input_per_million + output_tokens * self.output_per_million) / 1e6
+
+
 def _at_least(value: int, minimum: int, what: str) -> None:
     if value < minimum:
         raise PipelineError(f"{what} must be at least {minimum}, got {value}")

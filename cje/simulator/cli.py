@@ -10,30 +10,21 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TypeVar
 
 import click
 
 from cje.api.endpoints import Role
-from cje.cli.errors import user_errors_exit_2
-from cje.cli.options import seed_option
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
+from cje.cli.options import policy_config_option, seed_option
+from cje.pipeline.settings import Roles
 from cje.simulator.config import SimulatorConfig, SimulatorConfigError, build_policy_routes
 from cje.simulator.faults import FaultConfig
 from cje.simulator.server import RunningSimulator
 from cje.world.config import WorldConfig
 
 F = TypeVar("F", bound=Callable[..., object])
-
-
-def _load_policy_config() -> ModuleType:
-    try:
-        import policy_config
-    except ImportError as error:
-        raise click.ClickException(
-            f"cannot import policy_config ({error}); run from the repository root"
-        ) from None
-    return policy_config
 
 
 def _world_for(temperatures: Mapping[str, float], world: WorldConfig) -> WorldConfig:
@@ -60,20 +51,19 @@ def _faults(options: Mapping[str, Any]) -> FaultConfig:
     return FaultConfig(**{name: options[name] for name in names})
 
 
-def build_config(options: Mapping[str, Any]) -> SimulatorConfig:
-    """The simulator configuration from the command's options and policy_config."""
-    pc = _load_policy_config()
-    world = _world_for({name: role.temperature for name, role in pc.POLICIES.items()}, WorldConfig())
+def build_config(options: Mapping[str, Any], roles: Roles) -> SimulatorConfig:
+    """The simulator configuration from the command's options and the policy config's roles."""
+    world = _world_for({name: role.temperature for name, role in roles.policies.items()}, WorldConfig())
     routes = build_policy_routes(
-        ((name, role.model, role.system_prompt) for name, role in pc.POLICIES.items()), world
+        ((name, role.model, role.system_prompt) for name, role in roles.policies.items()), world
     )
     return SimulatorConfig(
         policies=routes,
-        judge_model=os.environ.get("CJE_JUDGE_MODEL") or pc.JUDGE.model,
-        oracle_model=os.environ.get("CJE_ORACLE_MODEL") or pc.ORACLE.model,
+        judge_model=os.environ.get("CJE_JUDGE_MODEL") or roles.judge.model,
+        oracle_model=os.environ.get("CJE_ORACLE_MODEL") or roles.oracle.model,
         world=world, seed=options["seed"], faults=_faults(options), host=options["host"],
         port=options["port"], truth_file=options["truth_file"],
-        population_prompts=options["population_prompts"], chat_template=_chat_template(pc.POLICIES),
+        population_prompts=options["population_prompts"], chat_template=_chat_template(roles.policies),
     )
 
 
@@ -81,7 +71,7 @@ def _rate(name: str, help_text: str) -> Callable[[F], F]:
     return click.option(name, type=click.FloatRange(0, 1), default=0.0, show_default=True, help=help_text)
 
 
-@click.command()
+@command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="0 picks a free port.")
@@ -106,13 +96,13 @@ def _rate(name: str, help_text: str) -> Callable[[F], F]:
 @click.option("--require-api-key", default=None, help="Answer 401 to requests without this key.")
 @click.option("--quota-exhausted", is_flag=True, help="Answer every request 429 insufficient_quota.")
 @click.option("--quiet", is_flag=True, help="Log warnings only.")
-@user_errors_exit_2
-def main(**options: Any) -> None:
+@policy_config_option
+def main(policy_config: PolicyConfig, **options: Any) -> None:
     """Serve an offline OpenAI-compatible API whose policies, judge and oracle
     live in a simulated world with known true policy values.
 
-    Policies are the (model, system prompt) pairs of policy_config.POLICIES;
-    the judge and oracle models are policy_config's (or CJE_JUDGE_MODEL and
+    Policies are the (model, system prompt) pairs of the policy config's POLICIES;
+    the judge and oracle models are its JUDGE and ORACLE (or CJE_JUDGE_MODEL and
     CJE_ORACLE_MODEL). GET /v1/simulator/truth reports the true values;
     POST /v1/simulator/faults schedules faults for the next requests and
     GET /v1/simulator/stats counts requests. Stops cleanly on Ctrl-C or SIGTERM.
@@ -120,9 +110,10 @@ def main(**options: Any) -> None:
     logging.basicConfig(level=logging.WARNING if options["quiet"] else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        simulator = RunningSimulator(build_config(options))
+        simulator = RunningSimulator(build_config(options, policy_config.roles))
     except OSError as error:  # typically: the port is taken
-        raise click.ClickException(f"cannot listen on {options['host']}:{options['port']}: {error}") from None
+        raise SimulatorConfigError(f"cannot listen on {options['host']}:{options['port']}: {error.strerror}; "
+                                   "pick another --port (0 picks a free one)") from None
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

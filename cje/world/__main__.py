@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
+from cje.cli.errors import command
 from cje.cli.options import quiet_option, seed_option
 from cje.world.config import WorldConfig
 from cje.world.simulate import simulate_dataset, write_simulated_dataset
 
 
-@click.command()
+@command()
 @click.option("--n-prompts", type=click.IntRange(10), default=1000, show_default=True,
               help="Logged prompts to draw (one logged response each).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default="data/simulated",
