@@ -32,6 +32,7 @@ from cje.api.errors import RequestFailed
 from cje.pipeline.records import (
     DataPaths,
     Expected,
+    LogRows,
     Prompt,
     Reason,
     Tally,
@@ -53,7 +54,7 @@ from cje.pipeline.runner import (
     open_logs,
     run_jobs,
 )
-from cje.pipeline.settings import RunSettings, effective_model, token_limit_param
+from cje.pipeline.settings import Roles, RunSettings, effective_model, token_limit_param
 
 STEP = "responses"
 
@@ -90,7 +91,7 @@ def generate(
     try:
         result = chat(
             connections.client(endpoint), model=endpoint.model, messages=messages_for(role, prompt.prompt),
-            temperature=role.temperature, max_tokens=settings.max_tokens, retry=connections.retry,
+            temperature=role.temperature, max_tokens=settings.max_tokens, retry=connections.retry_for(endpoint),
             token_limit_param=token_limit_param(role.name, endpoint.model), seed=seed,
         )
     except RequestFailed as failure:
@@ -112,39 +113,62 @@ def _result_fields(result: ChatResult) -> Row:
     }
 
 
-def generate_responses(
-    prompts: Sequence[Prompt], policies: Sequence[str], ctx: StepContext, *, only_failed: bool = False
-) -> StepResult:
-    """Run the responses step for ``policies``; logs are compacted if it finishes.
+@dataclass(frozen=True)
+class GenerationTodo:
+    """One response to (re)generate: the policy, the prompt, and the draw to ask for."""
+
+    policy: str
+    prompt: Prompt
+    draw: int
+
+
+def responses_todo(
+    prompts: Sequence[Prompt], policies: Sequence[str], roles: Roles, settings: RunSettings,
+    logs: Mapping[str, LogRows], *, only_failed: bool = False,
+) -> tuple[Tally, list[GenerationTodo]]:
+    """What the responses step must do, given each policy's log rows.
 
     ``only_failed`` retries failure rows and nothing else, each with its next
     draw (regeneration); otherwise a failed row is retried with its own draw
     and any other row to redo starts again at draw 0.
     """
-    settings, connections = ctx.settings, ctx.connections
+    tally, todo = Tally(), []
+    for name in policies:
+        role, rows = roles.policies[name], logs.get(name, {})
+        for prompt in prompts:
+            row = rows.get(prompt.prompt_id)
+            if only_failed:
+                reason = Reason.FAILED if row is not None and failed(row) else None
+            else:
+                reason = reason_to_redo(row, expected_generation(role, prompt, settings), settings.mode)
+            tally.add(reason)
+            if reason is not None:
+                todo.append(GenerationTodo(name, prompt, _next_draw(row, reason, only_failed=only_failed)))
+    return tally, todo
+
+
+def generate_responses(
+    prompts: Sequence[Prompt], policies: Sequence[str], ctx: StepContext, *, only_failed: bool = False
+) -> StepResult:
+    """Run the responses step for ``policies`` (see ``responses_todo``); logs are
+    compacted if it finishes."""
+    settings, connections, roles = ctx.settings, ctx.connections, ctx.roles
     log_paths = {name: ctx.paths.generations(name) for name in policies}
     with open_logs(log_paths, batch_size=ctx.api.batch_size) as logs:
-        tally, jobs = Tally(), []
-        for name in policies:
-            role, rows = ctx.roles.policies[name], logs[name].rows
-            for prompt in prompts:
-                row = rows.get(prompt.prompt_id)
-                if only_failed:
-                    reason = Reason.FAILED if row is not None and failed(row) else None
-                else:
-                    reason = reason_to_redo(row, expected_generation(role, prompt, settings), settings.mode)
-                tally.add(reason)
-                if reason is not None:
-                    draw = _next_draw(row, reason, only_failed=only_failed)
-                    jobs.append(Job(name, prompt.prompt_id, _bind(role, prompt, settings, connections, draw)))
-        status = StepStatus.from_tally(
-            STEP, f"{len(policies)} policies x {len(prompts)} prompts: generate each response", tally)
+        tally, todo = responses_todo(prompts, policies, roles, settings, {n: log.rows for n, log in logs.items()},
+                                     only_failed=only_failed)
+        status = StepStatus.from_tally(STEP, responses_description(policies, prompts), tally)
         ctx.reporter.status(status)
-        for name in dict.fromkeys(job.log for job in jobs):
-            connections.endpoint(ctx.roles.policies[name])  # a missing API key stops the step before any request
+        connections.ready([roles.policies[name] for name in dict.fromkeys(t.policy for t in todo)])
+        jobs = [Job(t.policy, t.prompt.prompt_id, _bind(roles.policies[t.policy], t.prompt, settings, connections,
+                                                       t.draw)) for t in todo]
         result = run_jobs(jobs, logs, connections, ctx.reporter, status)
         compact_all(logs, prompts)
     return result
+
+
+def responses_description(policies: Sequence[str], prompts: Sequence[Prompt]) -> str:
+    return f"{len(policies)} policies x {len(prompts)} prompts: generate each response"
 
 
 def _next_draw(row: Mapping[str, object] | None, reason: Reason, *, only_failed: bool) -> int:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import logging
 import math
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cje.api.client import EchoResult, echo_logprobs
+from cje.api.client import EchoResult, echo_logprobs, usage_field
 from cje.api.endpoints import Endpoint, Role
 from cje.api.errors import RequestFailed
 from cje.chat_template import ChatTemplateError, RenderedChat, render_chat
@@ -35,6 +35,7 @@ from cje.pipeline.errors import PipelineError
 from cje.pipeline.records import (
     CurrentResponse,
     Expected,
+    LogRows,
     Prompt,
     Tally,
     current_responses,
@@ -53,7 +54,7 @@ from cje.pipeline.runner import (
     open_logs,
     run_jobs,
 )
-from cje.pipeline.settings import effective_model
+from cje.pipeline.settings import Roles, RunSettings, effective_model
 
 # ---- teacher forcing: pure functions -----------------------------------------
 
@@ -154,34 +155,64 @@ def teacher_forced_logprob(role: Role, response: CurrentResponse, connections: C
     try:
         rendered = render_chat(role.system_prompt, response.prompt.prompt, response.response,
                                template=role.chat_template)
-        span = _span(rendered, endpoint, role, connections)
+        span, usage = _span(rendered, endpoint, role, connections)
     except RequestFailed as failure:
         return {**row, "logprob": None, **failure.as_row(), "attempts": failure.attempts}
-    except (ChatTemplateError, EchoCheckError) as error:
-        return {**row, "logprob": None, "error": str(error), "error_type": "non_retryable"}
+    except ChatTemplateError as error:
+        return {**row, "logprob": None, "error": str(error), "error_type": "non_retryable", "cause": "chat template"}
+    except EchoCheckError as error:
+        return {**row, "logprob": None, "error": str(error), "error_type": "non_retryable", "cause": "bad echo"}
     if span.n_tokens > _SUSPICIOUS_TOKENS and span.logprob > _SUSPICIOUS_LOGPROB:
         logger.warning("%s under %s: log-prob %.3g over %d tokens is suspiciously close to 0",
                        response.prompt.prompt_id, role.name, span.logprob, span.n_tokens)
-    return {**row, "logprob": span.logprob, "method": span.method, "n_tokens": span.n_tokens}
+    return {**row, "logprob": span.logprob, "method": span.method, "n_tokens": span.n_tokens, "usage": usage}
 
 
-def _span(rendered: RenderedChat, endpoint: Endpoint, role: Role, connections: Connections) -> SpanLogprob:
+def _span(rendered: RenderedChat, endpoint: Endpoint, role: Role, connections: Connections
+          ) -> tuple[SpanLogprob, dict[str, int] | None]:
+    """The span's log-prob, and the tokens its one or two echo calls used."""
     full = _echo(rendered.text, endpoint, role, connections)
     span = span_from_offset(full, rendered)
     if span is not None:
-        return span
+        return span, usage_field([full.usage])
     prefix = _echo(rendered.prefix, endpoint, role, connections)
-    return span_from_difference(full, prefix)
+    return span_from_difference(full, prefix), usage_field([full.usage, prefix.usage])
 
 
 def _echo(text: str, endpoint: Endpoint, role: Role, connections: Connections) -> EchoResult:
     echo = echo_logprobs(
         connections.client(endpoint), model=endpoint.model, prompt=text, temperature=role.temperature,
-        retry=connections.retry, max_tokens=connections.echo_max_tokens(endpoint),
+        retry=connections.retry_for(endpoint), max_tokens=connections.echo_max_tokens(endpoint),
     )
     connections.remember_echo_max_tokens(endpoint, echo.max_tokens)
     check_echo(echo, text)
     return echo
+
+
+def logprobs_todo(
+    policies: Sequence[str], roles: Roles, settings: RunSettings, responses: Sequence[CurrentResponse],
+    logs: Mapping[str, LogRows],
+) -> tuple[Tally, list[tuple[str, CurrentResponse]]]:
+    """Which (policy, logging-policy response) log-probs the step must compute."""
+    tally, todo = Tally(), []
+    for policy in policies:
+        role = roles.policies[policy]
+        for response in responses:
+            reason = reason_to_redo(logs.get(policy, {}).get(response.prompt.prompt_id),
+                                    expected_logprob(role, response), settings.mode)
+            tally.add(reason)
+            if reason is not None:
+                todo.append((policy, response))
+    return tally, todo
+
+
+def logprobs_status(roles: Roles, policies: Sequence[str], n_prompts: int, n_responses: int,
+                    tally: Tally) -> StepStatus:
+    missing = n_prompts - n_responses
+    notes = (f"{missing} prompts have no successful {roles.logging_policy} response",) if missing else ()
+    return StepStatus.from_tally(
+        STEP, f"{len(policies)} policies x {n_responses} {roles.logging_policy} responses: teacher-forced log-probs",
+        tally, notes)
 
 
 def compute_logprobs(prompts: Sequence[Prompt], policies: Sequence[str], ctx: StepContext) -> StepResult:
@@ -189,23 +220,12 @@ def compute_logprobs(prompts: Sequence[Prompt], policies: Sequence[str], ctx: St
     roles, settings, connections = ctx.roles, ctx.settings, ctx.connections
     responses = current_responses(read_log(ctx.paths.generations(roles.logging_policy)), prompts)
     with open_logs({p: ctx.paths.logprobs(p) for p in policies}, batch_size=ctx.api.batch_size) as logs:
-        tally, jobs = Tally(), []
-        for policy in policies:
-            role = roles.policies[policy]
-            for response in responses:
-                reason = reason_to_redo(logs[policy].rows.get(response.prompt.prompt_id),
-                                        expected_logprob(role, response), settings.mode)
-                tally.add(reason)
-                if reason is not None:
-                    jobs.append(Job(policy, response.prompt.prompt_id, _bind(role, response, connections)))
-        missing = len(prompts) - len(responses)
-        notes = (f"{missing} prompts have no successful {roles.logging_policy} response",) if missing else ()
-        status = StepStatus.from_tally(
-            STEP, f"{len(policies)} policies x {len(responses)} {roles.logging_policy} responses: "
-            "teacher-forced log-probs", tally, notes)
+        tally, todo = logprobs_todo(policies, roles, settings, responses, {p: log.rows for p, log in logs.items()})
+        status = logprobs_status(roles, policies, len(prompts), len(responses), tally)
         ctx.reporter.status(status)
-        for policy in dict.fromkeys(job.log for job in jobs):
-            connections.endpoint(roles.policies[policy])  # a missing API key stops the step before any request
+        connections.ready([roles.policies[policy] for policy in dict.fromkeys(policy for policy, _ in todo)])
+        jobs = [Job(policy, response.prompt.prompt_id, _bind(roles.policies[policy], response, connections))
+                for policy, response in todo]
         result = run_jobs(jobs, logs, connections, ctx.reporter, status)
         compact_all(logs, prompts)
     return result

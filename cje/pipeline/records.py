@@ -50,11 +50,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from cje.io.store import JsonlStore
+from cje.io.store import read_rows
 from cje.pipeline.errors import PipelineError
 from cje.pipeline.settings import ResumeMode
 
 Row = Mapping[str, object]
+LogRows = Mapping[str, Row]  # a log's latest row of every prompt_id
 
 # ---- files ------------------------------------------------------------------
 
@@ -220,12 +221,10 @@ class Tally:
 
 
 def read_log(path: Path) -> dict[str, Row]:
-    """The latest row of every id in the log at ``path`` (empty if there is none).
-    Opening trims a torn last line, as a resuming step would."""
-    if not path.exists():
-        return {}
-    with JsonlStore(path, key="prompt_id") as store:
-        return dict(store.rows)
+    """The latest row of every id in the log at ``path`` (empty if there is none),
+    read without changing the file: a torn last line and corrupt lines are
+    skipped (the step that owns the log trims and quarantines them when it runs)."""
+    return read_rows(path, key="prompt_id").rows
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ progress). Library callers that want silence pass ``SilentReporter()``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections import Counter
@@ -35,6 +36,7 @@ import openai
 from cje.api.client import make_client
 from cje.api.concurrency import Finished, StopSignal, run_tasks
 from cje.api.endpoints import Endpoint, Role, resolve_endpoint
+from cje.api.health import CircuitBreaker, Probe, preflight
 from cje.api.ratelimit import RateLimiter
 from cje.api.retry import RetryPolicy
 from cje.io.store import JsonlStore
@@ -75,16 +77,51 @@ class StepStatus:
 
 @dataclass
 class StepResult:
-    """What a step did: rows attempted, and failures by error type."""
+    """What a step did: rows attempted; failures by error type, and by policy and
+    cause with one provider message per cause; tokens used per model."""
 
     step: str
     status: StepStatus
     succeeded: int = 0
     failures: Counter[str] = field(default_factory=Counter)
+    causes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    messages: dict[str, str] = field(default_factory=dict)
+    input_tokens: Counter[str] = field(default_factory=Counter)
+    output_tokens: Counter[str] = field(default_factory=Counter)
 
     @property
     def failed(self) -> int:
         return sum(self.failures.values())
+
+    def record(self, policy: str, row: Mapping[str, object]) -> None:
+        """Count one finished row of ``policy``."""
+        usage, model = row.get("usage"), str(row.get("model", "?"))
+        if isinstance(usage, Mapping):
+            self.input_tokens[model] += _count(usage.get("prompt_tokens"))
+            self.output_tokens[model] += _count(usage.get("completion_tokens"))
+        error_type = row.get("error_type")
+        if error_type is None:
+            self.succeeded += 1
+            return
+        self.failures[str(error_type)] += 1
+        cause = failure_cause(row)
+        self.causes[(policy, cause)] += 1
+        self.messages.setdefault(cause, str(row.get("error", ""))[:_MESSAGE_CHARS])
+
+
+_MESSAGE_CHARS = 300
+
+
+def failure_cause(row: Mapping[str, object]) -> str:
+    """A failure row's cause (rows written before causes were recorded: the start of the error)."""
+    cause = row.get("cause")
+    if isinstance(cause, str) and cause:
+        return cause
+    return str(row.get("error", "unknown")).split(":", 1)[0][:60]
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 class ProgressBar(Protocol):
@@ -125,9 +162,10 @@ class SilentReporter:
 class Connections:
     """Shared request machinery of one run. Close it (or use ``with``) at the end."""
 
-    def __init__(self, api: ApiSettings, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, api: ApiSettings, *, env: Mapping[str, str] | None = None, preflight: bool = True) -> None:
         self.api = api
         self.stop = StopSignal()
+        self.retries: Counter[str] = Counter()  # retried faults by kind, for the summary
         # Retry waits sleep on the stop signal, so Ctrl-C ends them at once.
         self.retry = RetryPolicy(
             max_attempts=api.max_attempts,
@@ -135,13 +173,21 @@ class Connections:
             max_delay=max(api.retry_base_delay, 60.0),
             max_retry_after=api.max_retry_after,
             sleep=self.stop.sleep,
+            on_retry=self._count_retry,
         )
         self._limiter = RateLimiter(api.requests_per_minute) if api.requests_per_minute else None
         self._env = env
+        self._preflight = preflight
         self._endpoints: dict[str, Endpoint] = {}
         self._clients: dict[tuple[str, str], openai.OpenAI] = {}
+        self._retries: dict[tuple[str, str], RetryPolicy] = {}
+        self._checked: set[tuple[str, str]] = set()
         self._echo_max_tokens: dict[tuple[str, str], Literal[0, 1]] = {}
         self._lock = threading.Lock()
+
+    def _count_retry(self, kind: str) -> None:
+        with self._lock:
+            self.retries[kind] += 1
 
     def endpoint(self, role: Role) -> Endpoint:
         """``role`` resolved against the environment (raises if its key is missing)."""
@@ -149,6 +195,29 @@ class Connections:
             if role.name not in self._endpoints:
                 self._endpoints[role.name] = resolve_endpoint(role, env=self._env)
             return self._endpoints[role.name]
+
+    def ready(self, roles: Sequence[Role]) -> None:
+        """Resolve ``roles`` (a missing key stops here) and, once per endpoint, check
+        that it answers at all (``cje.api.health.preflight``): before a step's first request."""
+        endpoints = [self.endpoint(role) for role in roles]
+        if not self._preflight:
+            return
+        groups: dict[tuple[str, str], list[Endpoint]] = {}
+        for endpoint in endpoints:
+            groups.setdefault((endpoint.base_url, endpoint.api_key_env), []).append(endpoint)
+        probes = [Probe(group[0], self.client(group[0]), tuple(e.role for e in group))
+                  for key, group in groups.items() if key not in self._checked]
+        for warning in preflight(probes, sleep=self.stop.sleep):
+            logger.warning("%s", warning)
+        self._checked.update(groups)
+
+    def retry_for(self, endpoint: Endpoint) -> RetryPolicy:
+        """The run's retry policy, with the circuit breaker of ``endpoint``'s (base URL, model)."""
+        key = (endpoint.base_url, endpoint.model)
+        with self._lock:
+            if key not in self._retries:
+                self._retries[key] = dataclasses.replace(self.retry, observer=CircuitBreaker(endpoint))
+            return self._retries[key]
 
     def client(self, endpoint: Endpoint) -> openai.OpenAI:
         """The shared client for ``endpoint``'s base URL and key."""
@@ -244,12 +313,8 @@ def run_jobs(
         for finished in connections.run(tasks):
             row = finished.value
             logs[finished.key].append([row])
-            error_type = row.get("error_type")
-            if error_type is None:
-                result.succeeded += 1
-            else:
-                result.failures[str(error_type)] += 1
-            bar.advance(failed=error_type is not None)
+            result.record(finished.key, row)
+            bar.advance(failed=row.get("error_type") is not None)
             finished_rows = result.succeeded + result.failed
             if checkpoint is not None and checkpoint_every and finished_rows % checkpoint_every == 0:
                 checkpoint()

@@ -25,12 +25,13 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
-from cje.api.client import chat
+from cje.api.client import Usage, chat, usage_field
 from cje.api.endpoints import Role
 from cje.api.errors import RequestFailed
 from cje.pipeline.records import (
     CurrentResponse,
     Expected,
+    LogRows,
     Prompt,
     ScoreKind,
     Tally,
@@ -110,25 +111,60 @@ def score_response(
     try:
         messages = scoring_messages(response.prompt.prompt, response.response)
     except ScoringPromptError as error:
-        return {**row, "score": None, "error": str(error), "error_type": "non_retryable", "attempts": 0}
+        return {**row, "score": None, "error": str(error), "error_type": "non_retryable",
+                "cause": "prompt cannot be framed", "attempts": 0}
     param = token_limit_param(scorer.name, endpoint.model)
     client = connections.client(endpoint)
-    problem = None
+    problem: ScoreParseError | None = None
+    usages: list[Usage | None] = []
     for attempt in range(1, settings.max_parse_attempts + 1):
         try:
             reply = chat(client, model=endpoint.model, messages=messages, temperature=scorer.temperature,
-                         max_tokens=scorer_max_tokens(param), retry=connections.retry,
+                         max_tokens=scorer_max_tokens(param), retry=connections.retry_for(endpoint),
                          response_format=JSON_MODE, token_limit_param=param)
         except RequestFailed as failure:
-            return {**row, "score": None, **failure.as_row(), "attempts": attempt}
+            return {**row, "score": None, **failure.as_row(), "attempts": attempt, "usage": usage_field(usages)}
+        usages.append(reply.usage)
         try:
-            return {**row, "score": parse_score(reply.text), "attempts": attempt}
+            return {**row, "score": parse_score(reply.text), "attempts": attempt, "usage": usage_field(usages)}
         except ScoreParseError as error:
             problem = error
             logger.info("%s reply %d/%d for %s unusable: %s", kind, attempt, settings.max_parse_attempts,
                         response.prompt.prompt_id, error)
     return {**row, "score": None, "error": f"unusable {kind} reply after {settings.max_parse_attempts} "
-            f"attempts: {problem}", "error_type": "retryable", "attempts": settings.max_parse_attempts}
+            f"attempts: {problem}", "error_type": "retryable", "cause": f"unusable {kind} reply",
+            "attempts": settings.max_parse_attempts, "usage": usage_field(usages)}
+
+
+def scores_todo(
+    kind: ScoreKind, policies: Sequence[str], roles: Roles, settings: RunSettings,
+    responses: Mapping[str, Sequence[CurrentResponse]], logs: Mapping[str, LogRows], *, n_prompts: int,
+) -> tuple[Tally, list[tuple[str, CurrentResponse]], Counter[str]]:
+    """What the ``kind`` step must score, given each policy's current responses and
+    score log rows; and what it skips, by reason."""
+    scorer = scorer_role(roles, kind)
+    tally, todo, skipped = Tally(), [], Counter[str]()
+    for policy in policies:
+        current = responses.get(policy, ())
+        skipped["no successful response"] += n_prompts - len(current)
+        for response in current:
+            if not wants_score(kind, policy, response.prompt.prompt_id, roles, settings):
+                skipped["outside the oracle slice"] += 1
+                continue
+            reason = reason_to_redo(logs.get(policy, {}).get(response.prompt.prompt_id),
+                                    expected_score(scorer, kind, response), settings.mode)
+            tally.add(reason)
+            if reason is not None:
+                todo.append((policy, response))
+    return tally, todo, skipped
+
+
+def scores_description(kind: ScoreKind, roles: Roles, policies: Sequence[str]) -> str:
+    return f"{effective_model(scorer_role(roles, kind))} scores {len(policies)} policies' responses"
+
+
+def skipped_notes(skipped: Mapping[str, int]) -> tuple[str, ...]:
+    return tuple(f"{count} skipped: {why}" for why, count in skipped.items() if count)
 
 
 def add_scores(
@@ -144,27 +180,16 @@ def add_scores(
     ``checkpoint`` runs after every ``checkpoint_every`` new rows."""
     roles, settings, connections = ctx.roles, ctx.settings, ctx.connections
     scorer = scorer_role(roles, kind)
+    responses = {p: current_responses(read_log(ctx.paths.generations(p)), prompts) for p in policies}
     with open_logs({p: ctx.paths.scores(p, kind) for p in policies}, batch_size=ctx.api.batch_size) as logs:
-        tally, jobs, skipped = Tally(), [], Counter[str]()
-        for policy in policies:
-            responses = current_responses(read_log(ctx.paths.generations(policy)), prompts)
-            skipped["no successful response"] += len(prompts) - len(responses)
-            for response in responses:
-                if not wants_score(kind, policy, response.prompt.prompt_id, roles, settings):
-                    skipped["outside the oracle slice"] += 1
-                    continue
-                reason = reason_to_redo(logs[policy].rows.get(response.prompt.prompt_id),
-                                        expected_score(scorer, kind, response), settings.mode)
-                tally.add(reason)
-                if reason is not None:
-                    jobs.append(Job(policy, response.prompt.prompt_id,
-                                    _bind(scorer, kind, policy, response, settings, connections)))
-        notes = tuple(f"{count} skipped: {why}" for why, count in skipped.items() if count)
-        status = StepStatus.from_tally(
-            kind, f"{effective_model(scorer)} scores {len(policies)} policies' responses", tally, notes)
+        tally, todo, skipped = scores_todo(kind, policies, roles, settings, responses,
+                                           {p: log.rows for p, log in logs.items()}, n_prompts=len(prompts))
+        status = StepStatus.from_tally(kind, scores_description(kind, roles, policies), tally, skipped_notes(skipped))
         ctx.reporter.status(status)
-        if jobs:
-            connections.endpoint(scorer)  # a missing API key stops the step before any request
+        if todo:
+            connections.ready([scorer])
+        jobs = [Job(policy, response.prompt.prompt_id, _bind(scorer, kind, policy, response, settings, connections))
+                for policy, response in todo]
         result = run_jobs(jobs, logs, connections, ctx.reporter, status, checkpoint=checkpoint,
                           checkpoint_every=checkpoint_every)
         compact_all(logs, prompts)
