@@ -42,6 +42,7 @@ from cje.pipeline.records import (
     read_log,
     text_hash,
 )
+from cje.pipeline.runner import failure_cause
 from cje.pipeline.scoring import wants_score
 from cje.pipeline.settings import Roles, RunSettings
 
@@ -157,10 +158,15 @@ def check_consistency(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles,
     finder.raise_if_any()
 
 
-def build_dataset(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles, settings: RunSettings) -> DatasetReport:
-    """Check, refresh the views, and write ``cje_dataset.jsonl`` atomically."""
+def build_dataset(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles, settings: RunSettings, *,
+                  write: bool = True) -> DatasetReport:
+    """Check, refresh the views, and write ``cje_dataset.jsonl`` atomically
+    (``write=False``: only say what would be written)."""
     check_consistency(paths, prompts, roles, settings)
-    views = refresh_views(paths, prompts, roles, settings, tuple(roles.policies))
+    if write:
+        views = refresh_views(paths, prompts, roles, settings, tuple(roles.policies))
+    else:
+        views = {p: view_rows(p, prompts, paths, roles, settings) for p in roles.policies}
     logged = {str(row["prompt_id"]): row for row in views[roles.logging_policy]}
     logprobs = {p: read_log(paths.logprobs(p)) for p in roles.policies}
     rows, left_out, nulls = [], Counter[str](), Counter[str]()
@@ -174,11 +180,25 @@ def build_dataset(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles, set
         nulls.update(p for p, v in values.items() if v is None)
         rows.append(_dataset_row(view, values, roles))
     if not rows:
-        raise PipelineError(f"no prompt has both a {roles.logging_policy} response and a judge score "
-                            f"({dict(left_out)}); nothing to write to {paths.dataset}")
-    write_jsonl_atomic(paths.dataset, rows)
+        counts = ", ".join(f"{why} {count}" for why, count in sorted(left_out.items()))
+        raise PipelineError(f"no prompt has both a {roles.logging_policy} response and a judge score ({counts}); "
+                            f"nothing to write to {paths.dataset}.{_why_nothing(paths, prompts, roles)}")
+    if write:
+        write_jsonl_atomic(paths.dataset, rows)
     labels = sum(1 for row in rows if row.get("oracle_label") is not None)
     return DatasetReport(paths.dataset, len(rows), dict(left_out), dict(nulls), labels)
+
+
+def _why_nothing(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles) -> str:
+    """The most common failure of the logging policy's responses, as a hint."""
+    log = read_log(paths.generations(roles.logging_policy))
+    failures = [log[p.prompt_id] for p in prompts if p.prompt_id in log and failed(log[p.prompt_id])]
+    if not failures:
+        return " Run generate_arena_data.py (same options) to make the missing responses and scores."
+    cause, count = Counter(failure_cause(row) for row in failures).most_common(1)[0]
+    example = next(str(row.get("error")) for row in failures if failure_cause(row) == cause)
+    return (f" {count} {roles.logging_policy} requests failed with {cause}: {example[:300]}. Fix that, then "
+            "re-run the same command; python regenerate_failed_responses.py --dry-run lists every failure.")
 
 
 def _left_out_reason(view: Row) -> str | None:

@@ -105,10 +105,38 @@ class PreparedPrompts:
 
 def prepare_prompts(spec: PromptSpec, paths: DataPaths, *, mode: ResumeMode) -> PreparedPrompts:
     """Write ``prompts.jsonl`` for ``spec``, or reuse it if it already holds this sample."""
+    reused = _reusable(spec, paths, mode)
+    if reused is not None:
+        return reused
+    prepared = _sample_source(spec)
     described = spec.describe()
-    if mode is not ResumeMode.FORCE and _matches(paths, described):
-        prompts = read_prompts(paths)
-        return PreparedPrompts(prompts, reused=True, read=len(prompts), dropped={})
+    origin = str(described["source"]["kind"])  # type: ignore[index]
+    write_jsonl_atomic(paths.prompts, ({"prompt_id": p.prompt_id, "prompt": p.prompt, "source": origin}
+                                       for p in prepared.prompts))
+    origin_path = None if spec.prompts_file is None else str(spec.prompts_file)
+    write_json_atomic(paths.prompts_meta, {**described, "source_path": origin_path, "count": len(prepared.prompts),
+                                           "prompts_sha": _file_hash(paths.prompts),
+                                           "dropped": dict(prepared.dropped)})
+    return prepared
+
+
+def plan_prompts(spec: PromptSpec, paths: DataPaths, *, mode: ResumeMode) -> PreparedPrompts | None:
+    """What ``prepare_prompts`` would give, writing nothing: the reused file, or the
+    sample of a local prompts file; None for the Hub (not contacted in a dry run)."""
+    reused = _reusable(spec, paths, mode)
+    if reused is not None or spec.prompts_file is None:
+        return reused
+    return _sample_source(spec)
+
+
+def _reusable(spec: PromptSpec, paths: DataPaths, mode: ResumeMode) -> PreparedPrompts | None:
+    if mode is ResumeMode.FORCE or not _matches(paths, spec.describe()):
+        return None
+    prompts = read_prompts(paths)
+    return PreparedPrompts(prompts, reused=True, read=len(prompts), dropped={})
+
+
+def _sample_source(spec: PromptSpec) -> PreparedPrompts:
     source = _read_source(spec)
     usable, dropped = _clean(source, spec.chat_templates)
     prompts = sample_prompts(usable, n=spec.n_samples, seed=spec.seed)
@@ -116,12 +144,6 @@ def prepare_prompts(spec: PromptSpec, paths: DataPaths, *, mode: ResumeMode) -> 
         raise PromptSourceError(f"no usable prompts in the source ({dict(dropped)} dropped)")
     if len(prompts) < spec.n_samples:
         logger.warning("only %d usable prompts, fewer than --n-samples %d", len(prompts), spec.n_samples)
-    origin = str(described["source"]["kind"])  # type: ignore[index]
-    write_jsonl_atomic(paths.prompts, ({"prompt_id": p.prompt_id, "prompt": p.prompt, "source": origin}
-                                       for p in prompts))
-    origin_path = None if spec.prompts_file is None else str(spec.prompts_file)
-    write_json_atomic(paths.prompts_meta, {**described, "source_path": origin_path, "count": len(prompts),
-                                           "prompts_sha": _file_hash(paths.prompts), "dropped": dict(dropped)})
     return PreparedPrompts(prompts, reused=False, read=len(source.prompts), dropped=dict(dropped))
 
 

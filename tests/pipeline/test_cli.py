@@ -85,7 +85,7 @@ def test_status_blocks_show_totals_done_and_to_do(clean_sim, tmp_path):
             str(tmp_path / "data"), "--retry-base-delay", "0.001"]
     first = invoke(generate_arena_data, args, env_for(clean_sim))
     assert "== responses: 5 policies x 3 prompts" in first.output
-    assert "to do               15  (missing 15)" in first.output
+    assert "to do               15  (missing)" in first.output and "to redo              0" in first.output
     again = invoke(generate_arena_data, args, env_for(clean_sim))
     assert "already done        15  (resumed)" in again.output
     quiet = invoke(generate_arena_data, [*args, "--quiet"], env_for(clean_sim))
