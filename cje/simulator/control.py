@@ -128,7 +128,8 @@ def _mean(values: list[float]) -> float | None:
 
 
 class ControlEndpoints:
-    """``GET truth``, ``GET stats``, ``GET|POST faults``, ``POST reset``."""
+    """``GET truth``, ``POST truth`` (the values over given prompts), ``GET stats``,
+    ``GET|POST faults``, ``POST reset``."""
 
     def __init__(self, app: SimulatorApp) -> None:
         self.app = app
@@ -137,6 +138,7 @@ class ControlEndpoints:
         name = path[len("/v1/simulator/"):]
         table = {
             ("GET", "truth"): lambda: self.app.truth_report(),
+            ("POST", "truth"): lambda: self.prompts_truth(body),
             ("GET", "stats"): self.stats,
             ("GET", "faults"): lambda: {"pending": self.app.faults.pending()},
             ("POST", "faults"): lambda: self.schedule(body),
@@ -146,6 +148,22 @@ class ControlEndpoints:
         if action is None:
             raise ApiError(404, f"No simulator endpoint {method} {path}.", code="unknown_url")
         return action()
+
+    def prompts_truth(self, body: bytes) -> dict[str, object]:
+        """Each policy's true value averaged over the prompts in ``body``
+        (``{"prompts": [text, ...]}``), served or not: the truth of a dataset whose
+        responses a previous run of the simulator generated."""
+        try:
+            value = json.loads(body.decode("utf-8") or "null")
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise bad_request(f"the body is not valid JSON: {error}") from None
+        prompts = value.get("prompts") if isinstance(value, dict) else None
+        if not isinstance(prompts, list) or not prompts or not all(isinstance(p, str) for p in prompts):
+            raise bad_request("send {\"prompts\": [text, ...]}: a non-empty list of prompt texts", "prompts")
+        values = [self.app.view.prompt(text).values() for text in dict.fromkeys(prompts)]
+        policies = self.app.config.world.policies
+        return {"source": "cje simulator", "seed": self.app.config.seed, "n_prompts": len(values),
+                "values": {p: math.fsum(v[p] for v in values) / len(values) for p in policies}}
 
     def stats(self) -> dict[str, object]:
         return {**self.app.stats.snapshot(), "pending_faults": self.app.faults.pending()}

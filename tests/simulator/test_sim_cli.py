@@ -47,7 +47,7 @@ def get_json(host: str, port: int, path: str) -> object:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_cli_serves_on_a_free_port_and_stops_cleanly(tmp_path, signum):
     truth = tmp_path / "truth.json"
-    process, host, port = start_cli("--truth-file", str(truth), "--quiet")
+    process, host, port = start_cli("--truth", str(truth), "--quiet")
     try:
         assert port > 0
         models = get_json(host, port, "/v1/models")
