@@ -28,6 +28,7 @@ import math
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from cje.analysis import ESTIMATORS, AnalysisSettings, analyze
 from cje.analysis.settings import INFERENCE_CHOICES
@@ -160,7 +161,8 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
     check_data_path(data_path)
     dataset = load_dataset(data_path, fresh_draws_dir, judge_scale=judge_scale, oracle_scale=oracle_scale,
                            probe_dir=probe_dir)
-    check_jackknife_folds(dataset, oracle_coverage, jackknife_folds)
+    if click.get_current_context().get_parameter_source("jackknife_folds") is ParameterSource.COMMANDLINE:
+        check_jackknife_folds(dataset, oracle_coverage, jackknife_folds)  # the default adapts on its own
     settings = AnalysisSettings(
         estimators=estimators, oracle_coverage=oracle_coverage, seed=seed, ci_level=ci_level,
         inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega,
