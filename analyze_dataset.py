@@ -141,7 +141,7 @@ def failed_gate(result, estimators: tuple[str, ...], fail_on: str | None) -> lis
               help="MRDR fitting weights: w, w2 (w squared) or snips ((w-1) squared).")
 @click.option("--jackknife-folds", type=click.IntRange(2), default=10, show_default=True,
               help="Oracle folds for the calibration-variance jackknife.")
-@policies_option("Only these target policies [default: every target policy in DATA].")
+@policies_option("Only these target policies (all: every target policy in DATA).")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,

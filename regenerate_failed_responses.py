@@ -61,7 +61,7 @@ def failure_table(counts: Sequence[FailureCount]) -> str:
 
 
 @command(help=__doc__)
-@policies_option("Only these policies [default: every policy of the config].")
+@policies_option("Only these policies (all: every policy of the policy config).")
 @dry_run_option
 @max_tokens_option
 @api_options()

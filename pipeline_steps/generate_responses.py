@@ -53,7 +53,7 @@ from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 
 
 @command(help=__doc__)
-@policies_option("Only these policies [default: every policy of the config].")
+@policies_option("Only these policies (all: every policy of the policy config).")
 @max_tokens_option
 @resume_options
 @dry_run_option

@@ -78,7 +78,7 @@ def _policy_names(ctx: click.Context, param: click.Parameter, values: Sequence[s
 def policies_option(help_text: str) -> Callable[[F], F]:
     """``--policies NAME...``: the names (checked for safe characters) as a tuple; empty: all."""
     return click.option("--policies", "policy_names", cls=ListOption, metavar="NAME...", callback=_policy_names,
-                        help=help_text + " Names follow the option, separated by spaces or commas.")
+                        show_default="all", help=help_text + " Names follow the option, separated by spaces or commas.")
 
 
 quiet_option = click.option(
@@ -120,7 +120,7 @@ def _api_option_list() -> tuple[Callable[[F], F], ...]:
         click.option("--concurrency", type=click.IntRange(1), default=8, show_default=True,
                      help="Requests in flight at once."),
         click.option("--requests-per-minute", type=finite_float(min=0, min_open=True), default=None,
-                     help="Cap on requests started per minute (default: no cap)."),
+                     show_default="no cap", help="Cap on requests started per minute."),
         click.option("--max-retries", type=click.IntRange(1), default=5, show_default=True,
                      help="Attempts per request, the first included, for retryable faults "
                           "(429, 5xx, timeouts, dropped connections, malformed replies)."),

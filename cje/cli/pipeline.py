@@ -28,8 +28,8 @@ prompts_file_option = click.option(
          f"project in cje/pipeline/{SHIPPED_PROMPTS.name}.",
 )
 hf_dataset_option = click.option(
-    "--hf-dataset", default=None, metavar="ID",
-    help=f"Hugging Face data set of Arena conversations [default: {DEFAULT_HF_DATASET}]. It is gated: "
+    "--hf-dataset", default=None, metavar="ID", show_default=DEFAULT_HF_DATASET,
+    help="Hugging Face data set of Arena conversations (when no --prompts-file is given). It is gated: "
          "accept its terms on its Hub page, then export HF_TOKEN=<your token> or run "
          "`huggingface-cli login`. Set HF_HUB_OFFLINE=1 to use a cached copy without network.",
 )
