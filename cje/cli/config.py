@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,10 +84,20 @@ def _execute(path: Path) -> ModuleType:
     except SyntaxError as error:
         raise PolicyConfigError(f"{path}:{error.lineno}: syntax error: {error.msg}") from None
     except Exception as error:  # the user's file may raise anything; report it as the file's problem
-        raise PolicyConfigError(f"{path}: loading it raised {type(error).__name__}: {error}") from None
+        raise PolicyConfigError(f"{path}{_line_in(error, path)}: loading it raised {type(error).__name__}: "
+                                f"{error}") from None
     finally:
         sys.modules.pop(spec.name, None)
     return module
+
+
+def _line_in(error: BaseException, path: Path) -> str:
+    """``:N``, the line of ``path`` where ``error`` was raised, if it is in the traceback."""
+    line = ""
+    for frame, number in traceback.walk_tb(error.__traceback__):
+        if Path(frame.f_code.co_filename) == path:
+            line = f":{number}"
+    return line
 
 
 def _mapping(module: ModuleType, path: Path, name: str) -> Mapping[str, Any]:
