@@ -83,9 +83,9 @@ def _in_chain(exc: BaseException, kind: type[BaseException]) -> bool:
 
 def unusable_message(endpoint: Endpoint, cause: HardCause, detail: str, *, roles: Sequence[str] = ()) -> str:
     """One paragraph: which endpoint, what happened, what to do."""
-    who = ", ".join(roles) if roles else endpoint.role
-    return (f"cannot use {endpoint.base_url} (model {endpoint.model}, for {who}): {cause.meaning} - "
-            f"{detail}. What to do: {_advice(endpoint, cause)}")
+    who = f"for {', '.join(roles)}" if roles else f"model {endpoint.model}, for {endpoint.role}"
+    return (f"cannot use {endpoint.base_url} ({who}; key from ${endpoint.api_key_env}): {cause.name} - "
+            f"{cause.meaning} ({detail}). What to do: {_advice(endpoint, cause)}")
 
 
 def _advice(endpoint: Endpoint, cause: HardCause) -> str:

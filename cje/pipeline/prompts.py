@@ -169,6 +169,15 @@ def read_prompts(paths: DataPaths) -> list[Prompt]:
     return prompts
 
 
+def _is_text(value: str) -> bool:
+    """Whether ``value`` is valid Unicode text (JSON can smuggle in lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _prompt_row(line: str, where: str) -> Prompt:
     try:
         row = json.loads(line)
@@ -176,6 +185,9 @@ def _prompt_row(line: str, where: str) -> Prompt:
         raise PipelineError(f"{where}: not valid JSON ({error.msg})") from None
     if not isinstance(row, dict) or not isinstance(row.get("prompt_id"), str) or not isinstance(row.get("prompt"), str):
         raise PipelineError(f"{where}: expected an object with string prompt_id and prompt")
+    if not _is_text(row["prompt_id"]) or not _is_text(row["prompt"]):
+        raise PipelineError(f"{where}: holds a lone surrogate escape: not valid Unicode text; re-run "
+                            "prepare_prompts.py --force")
     return Prompt(row["prompt_id"], row["prompt"])
 
 
@@ -312,6 +324,8 @@ def _parse_prompt_line(line: str) -> tuple[SourcePrompt | None, str | None]:
         return None, "prompt: missing or not a string"
     if given_id is not None and (not isinstance(given_id, str) or not given_id.strip()):
         return None, "prompt_id: must be a non-empty string"
+    if not _is_text(text) or not _is_text(given_id or ""):
+        return None, "holds a lone surrogate escape (such as \\ud800): not valid Unicode text"
     text = text.strip()
     if not text:
         return None, None
