@@ -105,7 +105,8 @@ def failure_lines(results: Sequence[StepResult]) -> list[str]:
         for (policy, cause), count in sorted(result.causes.items()):
             lines.append(f"  {policy:<24} {count:>6}  {cause}")
         for cause, message in sorted(result.messages.items()):
-            lines.append(f"  {cause}: {message}")
+            detail = message.removeprefix(cause).lstrip(": ") or message
+            lines.append(f"  {cause}: {detail}")
     return lines
 
 
