@@ -135,7 +135,8 @@ class CircuitBreaker:
             name, count = self._streak
             self._streak = (cause.name, count + 1 if name == cause.name else 1)
             if self._streak[1] >= self.threshold and self._tripped is None:
-                detail = f"{describe(exc)} ({self._streak[1]} requests in a row)"
+                described = describe(exc, redact=(self.endpoint.api_key.reveal(),))
+                detail = f"{described} ({self._streak[1]} requests in a row)"
                 self._tripped = unusable_message(self.endpoint, cause, detail)
                 logger.info("circuit breaker tripped for %s: %s", self.endpoint.base_url, cause.name)
 
