@@ -28,10 +28,12 @@ def can_mount() -> bool:
 
 
 def run_on_mount(args: list[str], directory: Path, *, size: str = "1m", readonly: bool = False,
-                 fill_from: Path | None = None, timeout: float = 120,
-                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+                 fill_from: Path | None = None, timeout: float = 120, env: dict[str, str] | None = None,
+                 then: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     """``args`` with ``directory`` a fresh tmpfs of ``size`` (``fill_from``'s files
-    copied in), read-only if asked, in a private mount namespace."""
+    copied in), read-only if asked, in a private mount namespace; ``then`` runs
+    after it in the same namespace (its output follows a line ``--- then ---``;
+    the exit status is that of ``args``)."""
     if not can_mount():
         pytest.skip("needs root and unshare to mount a small or read-only file system")
     directory.mkdir(parents=True, exist_ok=True)
@@ -40,7 +42,10 @@ def run_on_mount(args: list[str], directory: Path, *, size: str = "1m", readonly
         steps.append(f"cp -a {shlex.quote(str(fill_from))}/. {shlex.quote(str(directory))}/")
     if readonly:
         steps.append(f"mount -o remount,ro {shlex.quote(str(directory))}")
-    script = " && ".join(steps) + ' && exec "$@"'
+    script = " && ".join(steps) + ' && { "$@"; status=$?; }'
+    if then is not None:
+        script += " && echo '--- then ---' && " + " ".join(shlex.quote(a) for a in then)
+    script += " ; exit ${status:-1}"
     return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=timeout, env=env)
 
