@@ -30,12 +30,13 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from cje.analysis import ESTIMATORS, AnalysisSettings, analyze
+from cje.analysis import AnalysisSettings, analyze, estimator_names
 from cje.analysis.settings import INFERENCE_CHOICES
 from cje.cli.errors import command
 from cje.cli.options import finite_float, policies_option, quiet_option, seed_option
 from cje.data.load import load_dataset
 from cje.data.scales import SCALE_CHOICES
+from cje.diagnostics.transport import DEFAULT_MARGIN
 from cje.errors import CJEError
 from cje.estimators.mrdr import OMEGA_CHOICES
 from cje.io.atomic import write_json_atomic
@@ -45,17 +46,19 @@ from cje.report.console import (
     primary_estimator,
     reasons_text,
     results_table,
+    transport_text,
 )
 from cje.report.json_output import analysis_json, files_digest
 
 
 def parse_estimators(value: str) -> tuple[str, ...]:
+    known = estimator_names()
     if value == "all":
-        return ESTIMATORS
+        return known
     names = tuple(v.strip() for v in value.split(",") if v.strip())
-    unknown = [n for n in names if n not in ESTIMATORS]
+    unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise click.BadParameter(f"{', '.join(unknown) or value!r}: choose from all, {', '.join(ESTIMATORS)}")
+        raise click.BadParameter(f"{', '.join(unknown) or value!r}: choose from all, {', '.join(known)}")
     return names
 
 
@@ -123,7 +126,7 @@ def failed_gate(result, estimators: tuple[str, ...], fail_on: str | None) -> lis
               help="Directory of {policy}_probe.jsonl: oracle labels on some of a policy's fresh draws, "
                    "used to check (and, for direct, correct) the judge calibration for that policy.")
 @click.option("--estimator", "estimator_text", default="calibrated-ips", show_default=True,
-              help=f"One of: all, {', '.join(ESTIMATORS)} (or a comma-separated list).")
+              help=f"One of: all, {', '.join(estimator_names())} (or a comma-separated list).")
 @click.option("--oracle-coverage", type=finite_float(0, 1), default=1.0, show_default=True,
               help="Share of the available oracle labels to keep (seeded); below 1 the judge is calibrated.")
 @seed_option
@@ -141,6 +144,14 @@ def failed_gate(result, estimators: tuple[str, ...], fail_on: str | None) -> lis
               help="MRDR fitting weights: w, w2 (w squared) or snips ((w-1) squared).")
 @click.option("--jackknife-folds", type=click.IntRange(2), default=10, show_default=True,
               help="Oracle folds for the calibration-variance jackknife.")
+@click.option("--transport-margin", type=finite_float(0, 1, min_open=True, max_open=True),
+              default=DEFAULT_MARGIN, show_default=True,
+              help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
+                   "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
+@click.option("--self-check", "self_check_replays", type=click.IntRange(0), default=0, show_default=True,
+              metavar="N",
+              help="After the analysis, replay it N times (100 is a good start) on data shaped like DATA with a "
+                   "planted truth, and report each estimator's coverage, bias and RMSE there.")
 @policies_option("Only these target policies (all: every target policy in DATA).")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
@@ -154,8 +165,8 @@ def failed_gate(result, estimators: tuple[str, ...], fail_on: str | None) -> lis
                    "after printing and writing everything [default: exit 0 whatever the statuses].")
 @quiet_option
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
-         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, policy_names, truth_path, output,
-         plot_dir, no_plots, fail_on, quiet):
+         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, self_check_replays,
+         policy_names, truth_path, output, plot_dir, no_plots, fail_on, quiet):
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
     check_data_path(data_path)
@@ -166,7 +177,7 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
     settings = AnalysisSettings(
         estimators=estimators, oracle_coverage=oracle_coverage, seed=seed, ci_level=ci_level,
         inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega,
-        jackknife_folds=jackknife_folds,
+        jackknife_folds=jackknife_folds, transport_margin=transport_margin,
         policies=policy_names or None,
     )
     result = analyze(dataset, settings)
@@ -179,10 +190,21 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
         click.echo(comparison_table(result, truth))
     claim = best_policy_claim(result, primary)
     if not quiet:
+        transport = transport_text(result)
+        if transport:
+            click.echo(transport)
         reasons = reasons_text(result)
         if reasons:
             click.echo("Why estimates are flagged:\n" + reasons + "\n")
         click.echo(claim)
+    if self_check_replays:
+        import numpy as np
+
+        from cje.analysis.selfcheck import self_check
+        from cje.report.selfcheck import self_check_text
+
+        checked = self_check(dataset, settings, n_replays=self_check_replays, rng=np.random.default_rng(seed))
+        click.echo(self_check_text(checked))
     if output is not None:
         files = _data_files(dataset)
         write_json_atomic(output, analysis_json(

@@ -118,7 +118,8 @@ def main(
         click.echo("\n".join(plan_lines(plan)))
         return
     with locked_run(paths.root):
-        report = run_pipeline(spec, roles, settings, api, paths, ConsoleReporter(quiet=quiet))
+        report = run_pipeline(spec, roles, settings, api=api, paths=paths,
+                              reporter=ConsoleReporter(quiet=quiet))
     lines = [f"{len(report.prompts.prompts)} prompts, {len(roles.policies)} policies:",
              *step_lines(report.steps), *dataset_lines(report.dataset), *failure_lines(report.steps),
              *retry_lines(report.retries), *usage_lines(report.steps, roles, policy_config.prices),

@@ -108,7 +108,7 @@ def dataset_prompts(dataset: Path) -> list[str]:
 @click.option("--no-faults", is_flag=True, help="Run the simulator without injected faults.")
 @click.option("--quiet", is_flag=True, help="Print only the results tables.")
 @policy_config_option
-def main(n_prompts: int, prompts_file: Path, oracle_coverage: float, data_dir: Path, seed: int,
+def main(*, n_prompts: int, prompts_file: Path, oracle_coverage: float, data_dir: Path, seed: int,
          concurrency: int, no_faults: bool, quiet: bool, policy_config: PolicyConfig) -> None:
     data_dir = data_dir if data_dir.is_absolute() else PROJECT_ROOT / data_dir
     quiet_flag = ["--quiet"] if quiet else []

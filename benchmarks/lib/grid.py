@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
 
-from cje.analysis import ESTIMATORS
+from cje.analysis import estimator_names
 
 CJE_PACKAGE = Path(__file__).resolve().parents[2] / "cje"
 # The parts of the library an analysis runs; edits elsewhere (API client,
@@ -34,7 +34,7 @@ class Variant:
 
 
 VARIANTS: dict[str, Variant] = {
-    **{e: Variant(e, e, "jackknife") for e in ESTIMATORS},
+    **{e: Variant(e, e, "jackknife") for e in estimator_names()},
     # The prompt-cluster bootstrap that refits the calibrator (direct only).
     "direct+bootstrap": Variant("direct+bootstrap", "direct", "bootstrap"),
 }

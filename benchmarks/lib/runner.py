@@ -67,7 +67,7 @@ def policy_records(result: AnalysisResult, estimator: str, ci_level: float) -> l
         low, high = estimate.ci(ci_level)
         records.append({"policy": policy, "estimate": _number(estimate.value), "se": _number(estimate.se),
                         "ci_low": _number(low), "ci_high": _number(high), "status": status.level,
-                        "reason": "; ".join(status.reasons)})
+                        "reason": "; ".join(r.message for r in status.reasons)})
     return records
 
 

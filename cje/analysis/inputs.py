@@ -39,6 +39,8 @@ class PolicyInputs:
     fresh_levels: ScoreLevels = field(repr=False)
     fresh_judge: np.ndarray = field(repr=False)
     fresh_oracle: np.ndarray = field(repr=False)
+    fresh_target_logprob: np.ndarray = field(repr=False)
+    fresh_logger_logprob: np.ndarray = field(repr=False)
     dr_rows: np.ndarray = field(repr=False)
     dr_positions: np.ndarray = field(repr=False)
     dr_fresh: np.ndarray = field(repr=False)
@@ -81,6 +83,9 @@ def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> Policy
     fresh_pid = fresh.prompt_id if fresh is not None else np.empty(0, dtype=object)
     fresh_judge = fresh.judge_score if fresh is not None else np.empty(0)
     fresh_oracle = fresh.oracle_label if fresh is not None else np.empty(0)
+    empty = np.empty(0)
+    fresh_target_lp = fresh.target_logprob if fresh is not None and fresh.target_logprob is not None else empty
+    fresh_logger_lp = fresh.logger_logprob if fresh is not None and fresh.logger_logprob is not None else empty
 
     logged_position = prompts.index.get_indexer(fresh_pid)
     position_in_rows = np.full(logged.n, -1)
@@ -110,6 +115,8 @@ def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> Policy
         fresh_levels=score_levels(fresh_judge),
         fresh_judge=fresh_judge,
         fresh_oracle=fresh_oracle,
+        fresh_target_logprob=fresh_target_lp,
+        fresh_logger_logprob=fresh_logger_lp,
         dr_rows=dr_rows,
         dr_positions=dr_positions,
         dr_fresh=dr_fresh,

@@ -1,31 +1,38 @@
 """The whole analysis: rewards -> weights -> estimators -> inference -> gates.
 
-Pure computation on a loaded :class:`Dataset`; no files, no printing.
+Pure computation on a loaded :class:`Dataset`; no files, no printing. Each
+stage takes the previous stage's values and returns new ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
 
-from cje.analysis.inputs import PolicyInputs, PromptIndex, policy_inputs, prompt_index
-from cje.analysis.runners import RUNNERS, PolicyContext, uses_own_labels
-from cje.analysis.settings import DR_COMPONENTS, AnalysisSettings
-from cje.calibration.folds import calibration_folds_for, folds_from_hash, stable_hash
-from cje.calibration.oracle_slice import select_oracle_slice
-from cje.calibration.rewards import RewardModel, fit_reward_model, logged_outcomes
-from cje.calibration.weights import calibrate_weights
+from cje.analysis.inputs import PromptIndex, policy_inputs, prompt_index
+from cje.analysis.oracle import (
+    RewardFit,
+    deletable_labels,
+    fit_rewards,
+    jackknife_groups,
+    jackknife_models,
+)
+from cje.analysis.policy import PolicySummary, summarize_policy
+from cje.analysis.registry import get_spec
+from cje.analysis.runners import PolicyContext, should_use_own_labels
+from cje.analysis.settings import AnalysisSettings
+from cje.calibration.folds import folds_from_hash, stable_hash
+from cje.calibration.rewards import RewardModel
 from cje.data.tables import Dataset
-from cje.diagnostics.calibration import label_support
-from cje.diagnostics.gates import CalibrationFacts, Status, gate
-from cje.diagnostics.transport import TransportCheck, transport_check
-from cje.diagnostics.weights import WeightDiagnostics, weight_diagnostics
-from cje.errors import CJEError, EstimationError, InsufficientLabelsError
+from cje.diagnostics.gates import CalibrationFacts, Level, PolicyFacts, Status, Use, gate
+from cje.diagnostics.judge import JudgeInformation, judge_information
+from cje.diagnostics.reasons import Reason, ReasonCode
+from cje.diagnostics.transport import Audit
+from cje.errors import CJEError, EstimationError
 from cje.estimators.result import Estimate
-from cje.estimators.stacking import stack
 from cje.inference.bootstrap import cluster_bootstrap_direct
 
 
@@ -36,6 +43,11 @@ class Failure:
     estimator: str
     policy: str
     reason: str
+
+
+Outcome = Estimate | Failure
+Key = tuple[str, str]
+"""(estimator, policy)"""
 
 
 @dataclass(frozen=True)
@@ -53,28 +65,14 @@ class RewardSummary:
 
 
 @dataclass(frozen=True)
-class PolicySummary:
-    policy: str
-    n_logged: int
-    n_analysed: int
-    n_dropped_logprob: int
-    n_fresh: int
-    n_dr_dropped: int
-    weights: WeightDiagnostics | None
-    transport: TransportCheck | None
-    label_support: float | None
-    inputs: PolicyInputs = field(repr=False)
-    calibrated_weight: np.ndarray | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
 class AnalysisResult:
     settings: AnalysisSettings
     rewards: RewardSummary | None
     reward_error: str | None
     policies: Mapping[str, PolicySummary]
-    results: Mapping[tuple[str, str], Estimate | Failure]
-    statuses: Mapping[tuple[str, str], Status]
+    results: Mapping[Key, Outcome]
+    statuses: Mapping[Key, Status]
+    judge: JudgeInformation | None = None
 
     def estimate(self, estimator: str, policy: str) -> Estimate:
         result = self.results[(estimator, policy)]
@@ -85,37 +83,62 @@ class AnalysisResult:
 
 def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
     prompts = prompt_index(dataset, stable_hash(dataset.logged.prompt_id))
-    model, reward_error = _reward_model(dataset, settings, prompts)
-    policies = _policies(dataset, settings)
-    contexts, summaries = {}, {}
-    for policy in policies:
-        inputs = policy_inputs(dataset, policy, prompts)
-        contexts[policy], summaries[policy] = _policy_context(dataset, inputs, model, settings)
-
-    results: dict[tuple[str, str], Estimate | Failure] = {}
-    for name in settings.computed_estimators:
-        if name == "stacked-dr":
-            continue
-        for policy, ctx in contexts.items():
-            results[(name, policy)] = _point(name, ctx, model, reward_error)
-    if model is not None and model.calibrated:
-        _add_jackknife(results, contexts, model, dataset, settings, prompts)
-    if "stacked-dr" in settings.computed_estimators:
-        for policy in contexts:
-            results[("stacked-dr", policy)] = _stacked(results, policy)
-    if settings.inference == "bootstrap" and "direct" in settings.estimators and model is not None:
-        _add_bootstrap(results, contexts, model, settings, prompts)
-    results = {k: v for k, v in results.items() if k[0] in settings.estimators}
-    statuses = {key: _status(result, summaries[key[1]], model, settings) for key, result in results.items()}
-    summary = _reward_summary(dataset, model, settings)
+    rewards = fit_rewards(dataset, settings, prompts)
+    model = rewards.model
+    refits = jackknife_models(dataset, model, settings, prompts) if model is not None else ()
+    summaries = {
+        policy: summarize_policy(dataset, policy_inputs(dataset, policy, prompts), model, refits=refits,
+                                 variance_cap=settings.variance_cap, margin=settings.transport_margin)
+        for policy in _policies(dataset, settings)
+    }
+    contexts = {policy: _context(summary, settings, jackknifed=bool(refits))
+                for policy, summary in summaries.items()}
+    facts = _run_facts(dataset, model)
+    outcomes = point_estimates(contexts, rewards, settings)
+    if refits and model is not None:
+        outcomes = with_jackknife(outcomes, contexts, refits, model)
+    outcomes = with_combined(outcomes, summaries, facts, settings, prompts)
+    if settings.inference == "bootstrap" and model is not None:
+        outcomes = with_bootstrap(outcomes, contexts, model, settings, prompts)
+    results = {key: outcome for key, outcome in outcomes.items() if key[0] in settings.estimators}
+    statuses = {key: status_of(outcome, summaries[key[1]], facts, settings)
+                for key, outcome in results.items()}
     return AnalysisResult(
         settings=settings,
-        rewards=summary,
-        reward_error=reward_error,
+        rewards=_reward_summary(dataset, rewards, settings),
+        reward_error=rewards.error,
         policies=MappingProxyType(summaries),
         results=MappingProxyType(results),
         statuses=MappingProxyType(statuses),
+        judge=facts.judge,
     )
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the gates read about the run as a whole."""
+
+    calibration: CalibrationFacts | None
+    calibrated: bool
+
+    @property
+    def judge(self) -> JudgeInformation | None:
+        return None if self.calibration is None else self.calibration.judge
+
+
+def _run_facts(dataset: Dataset, model: RewardModel | None) -> RunFacts:
+    if model is None:
+        return RunFacts(None, False)
+    labelled = model.outcome_mask
+    judge = judge_information(dataset.logged.judge_score[labelled], model.outcome[labelled])
+    calibration = CalibrationFacts(model.calibrated, model.n_outcomes, model.out_of_fold_rmse, judge)
+    return RunFacts(calibration, model.calibrated)
+
+
+def _context(summary: PolicySummary, settings: AnalysisSettings, *, jackknifed: bool) -> PolicyContext:
+    passed = summary.transport is not None and summary.transport.audit is Audit.PASS
+    return PolicyContext(summary.inputs, summary.calibrated, settings.mrdr_omega, jackknifed=jackknifed,
+                         use_own_labels=should_use_own_labels(summary.inputs, passed))
 
 
 def _policies(dataset: Dataset, settings: AnalysisSettings) -> tuple[str, ...]:
@@ -128,158 +151,151 @@ def _policies(dataset: Dataset, settings: AnalysisSettings) -> tuple[str, ...]:
     return tuple(settings.policies)
 
 
-def _oracle_mask(dataset: Dataset, settings: AnalysisSettings) -> np.ndarray:
-    logged = dataset.logged
-    return select_oracle_slice(
-        logged.prompt_id, logged.label_available, settings.oracle_coverage, seed=settings.seed
-    )
+def point_estimates(contexts: Mapping[str, PolicyContext], rewards: RewardFit,
+                    settings: AnalysisSettings) -> dict[Key, Outcome]:
+    """Every per-policy estimator (combined ones come later) for every policy."""
+    outcomes: dict[Key, Outcome] = {}
+    for name in settings.computed_estimators:
+        if get_spec(name).run is None:
+            continue
+        for policy, ctx in contexts.items():
+            outcomes[(name, policy)] = _run(name, ctx, rewards)
+    return outcomes
 
 
-def _reward_model(dataset, settings, prompts: PromptIndex) -> tuple[RewardModel | None, str | None]:
-    logged = dataset.logged
-    outcome, mask = logged_outcomes(logged.oracle_label, _oracle_mask(dataset, settings), logged.reward)
-    try:
-        n_folds = calibration_folds_for(int(mask.sum()), settings.calibration_folds)
-    except InsufficientLabelsError as error:
-        return None, str(error)
-    fold = folds_from_hash(prompts.prompt_hash, n_folds)
-    return fit_reward_model(prompts.judge, outcome, mask, logged.reward, fold, n_folds), None
-
-
-def _policy_context(dataset, inputs: PolicyInputs, model: RewardModel | None, settings):
-    logged = dataset.logged
-    weights = transport = calibrated = support = None
-    if inputs.rows.size >= 2:
-        calibrated = calibrate_weights(
-            inputs.weight, inputs.judge, inputs.weight_fold,
-            variance_cap=settings.variance_cap,
-        )
-        weights = weight_diagnostics(inputs.weight, calibrated.weight)
-    if model is not None and inputs.has_fresh:
-        transport = transport_check(
-            inputs.fresh_oracle, model.predict(inputs.fresh_levels), inputs.direct_fresh_cluster
-        )
-        support = label_support(inputs.fresh_judge, logged.judge_score[model.outcome_mask])
-    ctx = PolicyContext(inputs=inputs, calibrated=calibrated, mrdr_omega=settings.mrdr_omega)
-    summary = PolicySummary(
-        policy=inputs.policy,
-        n_logged=logged.n,
-        n_analysed=int(inputs.rows.size),
-        n_dropped_logprob=inputs.n_dropped_logprob,
-        n_fresh=int(inputs.fresh_judge.size),
-        n_dr_dropped=inputs.n_dr_dropped,
-        weights=weights,
-        transport=transport,
-        label_support=support,
-        inputs=inputs,
-        calibrated_weight=None if calibrated is None else calibrated.weight,
-    )
-    return ctx, summary
-
-
-def _point(name: str, ctx: PolicyContext, model: RewardModel | None, reward_error: str | None):
-    if model is None and name != "naive-direct":
-        return Failure(name, ctx.policy, f"no rewards: {reward_error}")
-    if ctx.calibrated is None and name in ("calibrated-ips", "calibrated-dr-cpo", "mrdr", "tmle"):
+def _run(name: str, ctx: PolicyContext, rewards: RewardFit) -> Outcome:
+    spec = get_spec(name)
+    if spec.needs_rewards and rewards.model is None:
+        return Failure(name, ctx.policy, f"no rewards: {rewards.error}")
+    if spec.needs_calibrated_weights and ctx.calibrated is None:
         return Failure(name, ctx.policy, f"fewer than 2 logged rows have log-probabilities for {ctx.policy}")
+    if spec.run is None:
+        raise ValueError(f"{name} combines other estimators; it has no runner")
     try:
-        return RUNNERS[name](ctx, model)
+        return spec.run(ctx, rewards.model)
     except EstimationError as error:
         return Failure(name, ctx.policy, str(error))
 
 
-def jackknife_models(dataset: Dataset, model: RewardModel, settings: AnalysisSettings,
-                     prompts: PromptIndex) -> list[RewardModel]:
-    """The reward model refitted without each oracle fold in turn.
-
-    Oracle folds split the kept oracle labels by a stable hash of prompt_id
-    (independent of the cross-fitting folds, which every refit keeps).
-    Precomputed rewards are data, not labels, and are never deleted.
-    """
-    logged = dataset.logged
-    deletable = _deletable_labels(dataset, model)
-    n_groups = _jackknife_groups(deletable, settings)
-    group = folds_from_hash(prompts.prompt_hash, n_groups, stream=1)
-    models = []
-    for g in range(n_groups):
-        drop = deletable & (group == g)
-        if not drop.any():
-            continue
-        models.append(fit_reward_model(
-            prompts.judge, model.outcome, model.outcome_mask & ~drop, logged.reward,
-            model.fold, model.n_folds,
-        ))
-    return models
+def map_used(name: str, calibrated: bool) -> bool:
+    """Whether estimator ``name`` relied on the judge -> oracle map: always when
+    it scores fresh draws with it, otherwise only when the logged rewards were
+    calibrated (with every row labelled, IPS uses the labels themselves)."""
+    spec = get_spec(name)
+    return spec.needs_rewards and (spec.needs_fresh_draws or calibrated)
 
 
-def _deletable_labels(dataset: Dataset, model: RewardModel) -> np.ndarray:
-    return model.outcome_mask & ~np.isfinite(dataset.logged.reward)
-
-
-def _jackknife_groups(deletable: np.ndarray, settings: AnalysisSettings) -> int:
-    """At most ``jackknife_folds`` groups, and at least two labels per group."""
-    return int(min(settings.jackknife_folds, max(2, deletable.sum() // 2)))
-
-
-def _add_jackknife(results, contexts, model, dataset, settings, prompts: PromptIndex) -> None:
-    refits = jackknife_models(dataset, model, settings, prompts)
-    for (name, policy), estimate in list(results.items()):
-        if isinstance(estimate, Failure) or name == "naive-direct":
+def with_jackknife(outcomes: Mapping[Key, Outcome], contexts: Mapping[str, PolicyContext],
+                   refits: tuple[RewardModel, ...], model: RewardModel) -> dict[Key, Outcome]:
+    """Each estimate that relied on the fitted map, plus its calibration
+    variance: the estimator rerun under every refitted reward model. Estimates
+    corrected with the policy's own labels are unbiased given the map and
+    take none."""
+    updated: dict[Key, Outcome] = {}
+    for (name, policy), outcome in outcomes.items():
+        run = get_spec(name).run
+        if isinstance(outcome, Failure) or run is None or outcome.own_labels or not map_used(name, model.calibrated):
+            updated[(name, policy)] = outcome
             continue
         try:
-            replicates = np.array([RUNNERS[name](contexts[policy], refit).value for refit in refits])
+            replicates = np.array([run(contexts[policy], refit).value for refit in refits])
         except EstimationError as error:
-            results[(name, policy)] = Failure(name, policy, f"oracle jackknife failed: {error}")
+            updated[(name, policy)] = Failure(name, policy, f"oracle jackknife failed: {error}")
             continue
-        results[(name, policy)] = estimate.with_calibration(replicates)
+        updated[(name, policy)] = outcome.with_calibration(replicates)
+    return updated
 
 
-def _stacked(results, policy: str) -> Estimate | Failure:
-    components = [results[(name, policy)] for name in DR_COMPONENTS]
-    failed = [c for c in components if isinstance(c, Failure)]
-    if failed:
-        return Failure("stacked-dr", policy, f"component {failed[0].estimator} failed: {failed[0].reason}")
-    return stack(components, policy=policy)
+STACK_FOLDS = 5
+# What makes one component unfit to stack (its SE cannot be trusted), as
+# opposed to what refuses every component alike (transport, an empty judge):
+# those leave the stack computed and refused by its own gates.
+_UNRELIABLE_COMPONENT = (ReasonCode.HEAVY_TAIL, ReasonCode.LOW_OVERLAP, ReasonCode.NO_OVERLAP,
+                         ReasonCode.SE_NOT_A_NUMBER, ReasonCode.SE_IMPLAUSIBLY_SMALL, ReasonCode.SE_TOO_LARGE)
 
 
-def _add_bootstrap(results, contexts, model: RewardModel, settings: AnalysisSettings,
-                   prompts: PromptIndex) -> None:
+def with_combined(outcomes: Mapping[Key, Outcome], summaries: Mapping[str, PolicySummary], facts: RunFacts,
+                  settings: AnalysisSettings, prompts: PromptIndex) -> dict[Key, Outcome]:
+    """Add the estimators that combine other estimators' results."""
+    updated = dict(outcomes)
+    for name in settings.computed_estimators:
+        if get_spec(name).combine is None:
+            continue
+        for policy, summary in summaries.items():
+            components = [outcomes[(c, policy)] for c in get_spec(name).components]
+            statuses = [status_of(c, summary, facts, settings) for c in components]
+            fold = folds_from_hash(prompts.prompt_hash[summary.inputs.dr_rows], STACK_FOLDS)
+            updated[(name, policy)] = _combine(name, policy, components, statuses, fold)
+    return updated
+
+
+def _combine(name: str, policy: str, components: list[Outcome], statuses: list[Status],
+             fold: np.ndarray) -> Outcome:
+    """Combine the components whose standard errors can be trusted; when none
+    can, combine every computed one and let the gates judge the result."""
+    computed = [c for c in components if isinstance(c, Estimate)]
+    usable = [c for c, s in zip(components, statuses) if isinstance(c, Estimate) and not _unreliable(s)]
+    left_out = [c.estimator for c in components if not any(c is u for u in usable)]
+    if not computed:
+        return Failure(name, policy, f"no component could be computed ({', '.join(left_out)})")
+    note = f"left out for unreliable standard errors: {', '.join(left_out)}"
+    if not usable:
+        usable, note = computed, "every component has an unreliable standard error; all were combined"
+    combine = get_spec(name).combine
+    assert combine is not None  # with_combined only calls this for combining estimators
+    combined = combine(usable, fold)
+    return replace(combined, notes=(*combined.notes, note)) if left_out else combined
+
+
+def _unreliable(status: Status) -> bool:
+    return status.has(*_UNRELIABLE_COMPONENT)
+
+
+def with_bootstrap(outcomes: Mapping[Key, Outcome], contexts: Mapping[str, PolicyContext], model: RewardModel,
+                   settings: AnalysisSettings, prompts: PromptIndex) -> dict[Key, Outcome]:
+    """``direct`` estimates with their uncertainty from a prompt-cluster
+    bootstrap that refits the calibrator (those corrected with the policy's
+    own labels keep their influence-function interval: the calibrator's
+    error does not bias them)."""
     rng = np.random.default_rng(settings.seed)
     labelled = model.outcome_mask
+    updated = dict(outcomes)
     for policy, ctx in contexts.items():
-        estimate = results.get(("direct", policy))
-        if not isinstance(estimate, Estimate):
+        estimate = outcomes.get(("direct", policy))
+        if not isinstance(estimate, Estimate) or estimate.own_labels:
             continue
         i = ctx.inputs
         replicates = cluster_bootstrap_direct(
-            i.fresh_levels, i.direct_fresh_cluster,
-            prompts.judge.take(labelled), model.outcome[labelled], model.fold[labelled],
-            i.direct_logged_cluster[labelled], i.n_direct_clusters,
-            n_boot=settings.n_bootstrap, rng=rng,
-            own_labels=i.fresh_oracle if uses_own_labels(i) else None,
+            fresh_judge=i.fresh_levels, fresh_cluster=i.direct_fresh_cluster,
+            judge_score=prompts.judge.take(labelled), outcome=model.outcome[labelled],
+            fold=model.fold[labelled], logged_cluster=i.direct_logged_cluster[labelled],
+            n_clusters=i.n_direct_clusters, n_boot=settings.n_bootstrap, rng=rng,
         )
-        results[("direct", policy)] = estimate.with_bootstrap(replicates)
+        updated[("direct", policy)] = estimate.with_bootstrap(replicates)
+    return updated
 
 
-def _status(result, summary: PolicySummary, model: RewardModel | None, settings) -> Status:
-    if isinstance(result, Failure):
-        return Status("refuse", (result.reason,))
-    facts = None
-    if model is not None:
-        facts = CalibrationFacts(model.calibrated, model.n_outcomes, model.out_of_fold_rmse)
-    return gate(result, summary.weights, facts, summary.transport, summary.label_support,
-                ci_level=settings.ci_level)
+def status_of(outcome: Outcome, summary: PolicySummary, facts: RunFacts, settings: AnalysisSettings) -> Status:
+    if isinstance(outcome, Failure):
+        return Status(Level.REFUSE, (Reason(ReasonCode.NOT_COMPUTED, outcome.reason),))
+    policy_facts = PolicyFacts(
+        weights=summary.weights, mean_weight=summary.mean_weight, coverage=summary.coverage,
+        weight_calibration_shift=summary.weight_calibration_shift, calibration=facts.calibration,
+        transport=summary.transport, differences=summary.differences, label_support=summary.label_support,
+    )
+    use = Use(map_used=map_used(outcome.estimator, facts.calibrated), own_labels=outcome.own_labels)
+    return gate(outcome, get_spec(outcome.estimator).gates, policy_facts, use, ci_level=settings.ci_level)
 
 
-def _reward_summary(dataset: Dataset, model: RewardModel | None, settings) -> RewardSummary | None:
+def _reward_summary(dataset: Dataset, rewards: RewardFit, settings: AnalysisSettings) -> RewardSummary | None:
+    model = rewards.model
     if model is None:
         return None
-    kept = _oracle_mask(dataset, settings)
-    groups = _jackknife_groups(_deletable_labels(dataset, model), settings) if model.calibrated else 0
+    groups = jackknife_groups(deletable_labels(dataset, model), settings) if model.calibrated else 0
     return RewardSummary(
         source=model.source.value,
         n_available_labels=int(dataset.logged.label_available.sum()),
-        n_kept_labels=int(kept.sum()),
+        n_kept_labels=int(rewards.oracle_mask.sum()),
         n_outcomes=model.n_outcomes,
         n_folds=model.n_folds,
         out_of_fold_rmse=model.out_of_fold_rmse,

@@ -1,7 +1,7 @@
 """Run one estimator for one policy under one reward model.
 
-These adapters pick each estimator's arrays out of :class:`PolicyInputs` and a
-:class:`RewardModel`; the oracle jackknife calls them again with refitted
+These adapters pick each estimator's arrays out of a :class:`PolicyContext`
+and a :class:`RewardModel`; the oracle jackknife calls them again with refitted
 reward models. The calibrated weights depend on log-probs and judge scores
 only, never on labels, so they are computed once per policy.
 """
@@ -16,9 +16,9 @@ import numpy as np
 from cje.analysis.inputs import PolicyInputs
 from cje.calibration.rewards import RewardModel
 from cje.calibration.weights import CalibratedWeights
-from cje.diagnostics.transport import MIN_PROBE_LABELS
+from cje.diagnostics.transport import MIN_OWN_LABELS
 from cje.errors import EstimationError
-from cje.estimators.direct import direct, naive_direct
+from cje.estimators.direct import direct, direct_with_own_labels, naive_direct
 from cje.estimators.dr import doubly_robust
 from cje.estimators.ips import calibrated_snips, snips
 from cje.estimators.mrdr import fit_mrdr_outcome_model
@@ -28,132 +28,172 @@ from cje.estimators.tmle import tmle
 
 @dataclass(frozen=True)
 class PolicyContext:
-    """A policy's inputs together with what every run for it shares."""
+    """A policy's inputs together with what every run for it shares.
+
+    ``calibrated`` is None when fewer than two logged rows have both
+    log-probabilities (nothing to calibrate). ``jackknifed``: an oracle
+    jackknife follows, which covers the labelled residuals' variance (so the
+    influence function must not count it again). ``use_own_labels``: direct
+    corrects itself with the policy's own oracle labels.
+    """
 
     inputs: PolicyInputs
-    calibrated: CalibratedWeights
+    calibrated: CalibratedWeights | None
     mrdr_omega: str
+    jackknifed: bool = False
+    use_own_labels: bool = False
 
     @property
     def policy(self) -> str:
         return self.inputs.policy
 
+    def calibrated_weights(self) -> CalibratedWeights:
+        if self.calibrated is None:
+            raise EstimationError(f"fewer than 2 logged rows have log-probabilities for {self.policy}")
+        return self.calibrated
+
+
+Runner = Callable[[PolicyContext, "RewardModel | None"], Estimate]
+"""Runs one estimator for one policy; the model is None only for estimators
+that need no rewards."""
+
+
+def _rewards(model: RewardModel | None) -> RewardModel:
+    if model is None:
+        raise EstimationError("this estimator needs rewards, and none could be formed")
+    return model
+
 
 def run_naive_direct(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
     i = ctx.inputs
     _require_fresh(ctx)
-    return naive_direct(i.fresh_judge, i.direct_fresh_cluster, i.n_direct_clusters, policy=ctx.policy)
+    return naive_direct(i.fresh_judge, fresh_cluster=i.direct_fresh_cluster, n_clusters=i.n_direct_clusters,
+                        policy=ctx.policy)
 
 
-def run_direct(ctx: PolicyContext, model: RewardModel) -> Estimate:
-    """Residual correction from the policy's own labelled fresh draws when it
-    has at least ``MIN_PROBE_LABELS`` of them (no transport assumption: the
-    correction is measured on this policy's responses), else from the logged
-    policy's labelled rows."""
+def run_direct(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
+    """Prediction-powered correction from the policy's own labelled fresh
+    draws when ``ctx.use_own_labels`` (no transport assumption: the correction
+    is measured on this policy's responses), else the residual correction of
+    the logger's labelled rows."""
+    model = _rewards(model)
     i = ctx.inputs
     _require_fresh(ctx)
     prediction = model.predict(i.fresh_levels)
-    if uses_own_labels(i):
-        own = np.isfinite(i.fresh_oracle)
-        estimate = direct(
-            prediction, i.direct_fresh_cluster,
-            i.fresh_oracle[own] - prediction[own], i.direct_fresh_cluster[own], i.n_direct_clusters,
-            policy=ctx.policy,
-            # The policy's own residuals do not move when the base labels do:
-            # their sampling variance is always in the influence function.
-            include_label_influence=True,
-        )
-        return replace(estimate, notes=(f"residual correction from {int(own.sum())} oracle labels "
-                                        "on this policy's own responses",))
+    if ctx.use_own_labels:
+        return direct_with_own_labels(prediction, fresh_cluster=i.direct_fresh_cluster, own_label=i.fresh_oracle,
+                                      n_clusters=i.n_direct_clusters, policy=ctx.policy)
     labelled = model.outcome_mask
-    residual = model.outcome[labelled] - model.out_of_fold[labelled]
     return direct(
         prediction,
-        i.direct_fresh_cluster,
-        residual,
-        i.direct_logged_cluster[labelled],
-        i.n_direct_clusters,
+        fresh_cluster=i.direct_fresh_cluster,
+        residual=model.outcome[labelled] - model.out_of_fold[labelled],
+        residual_cluster=i.direct_logged_cluster[labelled],
+        n_clusters=i.n_direct_clusters,
         policy=ctx.policy,
-        include_label_influence=not model.calibrated,
+        include_label_influence=not ctx.jackknifed,
     )
 
 
-def uses_own_labels(inputs: PolicyInputs) -> bool:
-    """Whether the policy's fresh draws carry enough oracle labels to correct
-    the direct estimate with its own residuals."""
-    return int(np.isfinite(inputs.fresh_oracle).sum()) >= MIN_PROBE_LABELS
+def own_label_count(inputs: PolicyInputs) -> int:
+    return int(np.isfinite(inputs.fresh_oracle).sum())
 
 
-def run_raw_ips(ctx: PolicyContext, model: RewardModel) -> Estimate:
+def should_use_own_labels(inputs: PolicyInputs, transport_passed: bool) -> bool:
+    """Direct corrects itself with the policy's own oracle labels (two or
+    more) unless the calibration's transport to the policy passed its audit:
+    then the logger's labels correct it more precisely; otherwise a wide,
+    honest interval beats a narrow one that may be wrong."""
+    return own_label_count(inputs) >= MIN_OWN_LABELS and not transport_passed
+
+
+def run_raw_ips(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
+    model = _rewards(model)
     i = ctx.inputs
     _require_rows(ctx)
     return snips(model.reward[i.rows], i.weight, policy=ctx.policy, estimator="raw-ips")
 
 
-def run_calibrated_ips(ctx: PolicyContext, model: RewardModel) -> Estimate:
+def run_calibrated_ips(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
+    model = _rewards(model)
     i = ctx.inputs
     _require_rows(ctx)
-    return calibrated_snips(model.reward[i.rows], i.weight, ctx.calibrated.weight,
-                            model.predict(i.judge), policy=ctx.policy)
+    return calibrated_snips(model.reward[i.rows], i.weight, calibrated_weight=ctx.calibrated_weights().weight,
+                            reward_given_score=model.predict(i.judge), policy=ctx.policy)
 
 
-def _dr_arrays(ctx: PolicyContext, model: RewardModel, calibrated: bool):
+@dataclass(frozen=True)
+class _DrArrays:
+    """The DR prompts' mean-one weights, outcomes and which of them are labelled."""
+
+    weight: np.ndarray
+    outcome: np.ndarray
+    labelled: np.ndarray
+
+
+def _dr_arrays(ctx: PolicyContext, model: RewardModel, *, calibrated: bool) -> _DrArrays:
     i = ctx.inputs
     _require_fresh(ctx)
     if i.dr_rows.size == 0:
         raise EstimationError(f"no prompt has both a logged row and a fresh draw of {ctx.policy}")
-    source = ctx.calibrated.weight if calibrated else i.weight
+    source = ctx.calibrated_weights().weight if calibrated else i.weight
     weight = source[i.dr_positions]
-    weight = weight / weight.mean()
-    mask = model.outcome_mask[i.dr_rows]
-    if mask.sum() < 2:
+    labelled = model.outcome_mask[i.dr_rows]
+    if labelled.sum() < 2:
         raise EstimationError(f"fewer than 2 labelled rows among the prompts analysed for {ctx.policy}")
-    return weight, model.outcome[i.dr_rows], mask
+    return _DrArrays(weight / weight.mean(), model.outcome[i.dr_rows], labelled)
 
 
-def _run_dr(ctx: PolicyContext, model: RewardModel, *, calibrated: bool, name: str) -> Estimate:
-    i = ctx.inputs
-    weight, outcome, mask = _dr_arrays(ctx, model, calibrated)
-    return _doubly_robust(ctx, model, name, weight, outcome, mask,
-                          model.predict(i.fresh_levels.take(i.dr_fresh)), model.out_of_fold[i.dr_rows])
-
-
-def _doubly_robust(ctx, model, name, weight, outcome, mask, fresh_prediction, outcome_prediction):
+def _doubly_robust(ctx: PolicyContext, model: RewardModel, name: str, arrays: _DrArrays, *,
+                   fresh_prediction: np.ndarray, outcome_prediction: np.ndarray) -> Estimate:
     """``doubly_robust`` on the policy's DR prompts, reporting the prompts it left out."""
     estimate = doubly_robust(
-        fresh_prediction, ctx.inputs.dr_fresh_cluster, weight, outcome, outcome_prediction, mask,
-        policy=ctx.policy, estimator=name, include_label_influence=not model.calibrated,
+        fresh_prediction=fresh_prediction, fresh_cluster=ctx.inputs.dr_fresh_cluster, weight=arrays.weight,
+        outcome=arrays.outcome, outcome_prediction=outcome_prediction, outcome_mask=arrays.labelled,
+        policy=ctx.policy, estimator=name, include_label_influence=not ctx.jackknifed,
     )
     return _with_dr_dropped(estimate, ctx.inputs)
 
 
-def run_dr_cpo(ctx: PolicyContext, model: RewardModel) -> Estimate:
-    return _run_dr(ctx, model, calibrated=False, name="dr-cpo")
-
-
-def run_calibrated_dr_cpo(ctx: PolicyContext, model: RewardModel) -> Estimate:
-    return _run_dr(ctx, model, calibrated=True, name="calibrated-dr-cpo")
-
-
-def run_mrdr(ctx: PolicyContext, model: RewardModel) -> Estimate:
+def _run_dr(ctx: PolicyContext, model: RewardModel, *, calibrated: bool, name: str) -> Estimate:
     i = ctx.inputs
-    weight, outcome, mask = _dr_arrays(ctx, model, calibrated=True)
+    return _doubly_robust(ctx, model, name, _dr_arrays(ctx, model, calibrated=calibrated),
+                          fresh_prediction=model.predict(i.fresh_levels.take(i.dr_fresh)),
+                          outcome_prediction=model.out_of_fold[i.dr_rows])
+
+
+def run_dr_cpo(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
+    return _run_dr(ctx, _rewards(model), calibrated=False, name="dr-cpo")
+
+
+def run_calibrated_dr_cpo(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
+    return _run_dr(ctx, _rewards(model), calibrated=True, name="calibrated-dr-cpo")
+
+
+def run_mrdr(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
+    model = _rewards(model)
+    i = ctx.inputs
+    arrays = _dr_arrays(ctx, model, calibrated=True)
     fold = model.fold[i.dr_rows]
+    labelled = arrays.labelled
+    raw = i.weight[i.dr_positions]
     fit = fit_mrdr_outcome_model(
-        i.dr_judge.take(mask), outcome[mask], fold[mask], weight[mask], omega=ctx.mrdr_omega
+        i.dr_judge.take(labelled), arrays.outcome[labelled], fold[labelled], raw[labelled] / raw.mean(),
+        omega=ctx.mrdr_omega,
     )
-    return _doubly_robust(ctx, model, "mrdr", weight, outcome, mask,
-                          fit.full.predict(i.fresh_levels.take(i.dr_fresh)),
-                          fit.predict_out_of_fold(i.dr_judge, fold))
+    return _doubly_robust(ctx, model, "mrdr", arrays,
+                          fresh_prediction=fit.full.predict(i.fresh_levels.take(i.dr_fresh)),
+                          outcome_prediction=fit.predict_out_of_fold(i.dr_judge, fold))
 
 
-def run_tmle(ctx: PolicyContext, model: RewardModel) -> Estimate:
+def run_tmle(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
+    model = _rewards(model)
     i = ctx.inputs
-    weight, outcome, mask = _dr_arrays(ctx, model, calibrated=True)
+    arrays = _dr_arrays(ctx, model, calibrated=True)
     estimate = tmle(
-        model.predict(i.fresh_levels.take(i.dr_fresh)), i.dr_fresh_cluster, weight, outcome,
-        model.out_of_fold[i.dr_rows], mask,
-        policy=ctx.policy, include_label_influence=not model.calibrated,
+        fresh_prediction=model.predict(i.fresh_levels.take(i.dr_fresh)), fresh_cluster=i.dr_fresh_cluster,
+        weight=arrays.weight, outcome=arrays.outcome, outcome_prediction=model.out_of_fold[i.dr_rows],
+        outcome_mask=arrays.labelled, policy=ctx.policy, include_label_influence=not ctx.jackknifed,
     )
     return _with_dr_dropped(estimate, i)
 
@@ -170,15 +210,3 @@ def _require_fresh(ctx: PolicyContext) -> None:
 def _require_rows(ctx: PolicyContext) -> None:
     if ctx.inputs.rows.size < 2:
         raise EstimationError(f"fewer than 2 logged rows have log-probabilities for {ctx.policy}")
-
-
-RUNNERS: dict[str, Callable[[PolicyContext, RewardModel], Estimate]] = {
-    "naive-direct": run_naive_direct,
-    "direct": run_direct,
-    "raw-ips": run_raw_ips,
-    "calibrated-ips": run_calibrated_ips,
-    "dr-cpo": run_dr_cpo,
-    "calibrated-dr-cpo": run_calibrated_dr_cpo,
-    "mrdr": run_mrdr,
-    "tmle": run_tmle,
-}

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cje.analysis.registry import estimator_names, get_spec
+from cje.diagnostics.transport import DEFAULT_MARGIN
 from cje.estimators.mrdr import OMEGA_CHOICES
 
-ESTIMATORS = (
-    "naive-direct",
-    "direct",
-    "raw-ips",
-    "calibrated-ips",
-    "dr-cpo",
-    "calibrated-dr-cpo",
-    "mrdr",
-    "tmle",
-    "stacked-dr",
-)
-DR_COMPONENTS = ("dr-cpo", "calibrated-dr-cpo", "mrdr", "tmle")
 INFERENCE_CHOICES = ("jackknife", "bootstrap")
 
 
@@ -28,6 +18,8 @@ class AnalysisSettings:
     ``oracle_coverage`` is the share of the *available* oracle labels kept
     (seeded by ``seed``). ``inference="bootstrap"`` replaces the jackknife by a
     prompt-cluster bootstrap that refits the calibrator, for ``direct`` only.
+    ``transport_margin`` is the largest calibration bias on a target policy
+    that still counts as transporting (the audit's pre-declared tolerance).
     """
 
     estimators: tuple[str, ...] = ("calibrated-ips",)
@@ -41,11 +33,11 @@ class AnalysisSettings:
     calibration_folds: int = 5
     variance_cap: float = 1.0
     policies: tuple[str, ...] | None = None
+    transport_margin: float = DEFAULT_MARGIN
 
     def __post_init__(self) -> None:
-        unknown = [e for e in self.estimators if e not in ESTIMATORS]
-        if unknown:
-            raise ValueError(f"unknown estimators {unknown}; choose from {ESTIMATORS}")
+        for name in self.estimators:
+            get_spec(name)
         if not 0.0 <= self.oracle_coverage <= 1.0:
             raise ValueError("oracle coverage must be in [0, 1]")
         if not 0.0 < self.ci_level < 1.0:
@@ -54,13 +46,16 @@ class AnalysisSettings:
             raise ValueError(f"inference must be one of {INFERENCE_CHOICES}")
         if self.mrdr_omega not in OMEGA_CHOICES:
             raise ValueError(f"MRDR omega must be one of {OMEGA_CHOICES}")
+        if not 0.0 < self.transport_margin < 1.0:
+            raise ValueError("the transport margin must be in (0, 1)")
         if self.jackknife_folds < 2 or self.calibration_folds < 2:
             raise ValueError("jackknife and calibration need at least 2 folds")
 
     @property
     def computed_estimators(self) -> tuple[str, ...]:
-        """The requested estimators plus what stacking needs, in table order."""
+        """The requested estimators plus the components of any combined one,
+        in table order."""
         wanted = set(self.estimators)
-        if "stacked-dr" in wanted:
-            wanted.update(DR_COMPONENTS)
-        return tuple(e for e in ESTIMATORS if e in wanted)
+        for name in self.estimators:
+            wanted.update(get_spec(name).components)
+        return tuple(e for e in estimator_names() if e in wanted)

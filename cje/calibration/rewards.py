@@ -80,6 +80,7 @@ def fit_reward_model(
     judge_score: np.ndarray | ScoreLevels,
     outcome: np.ndarray,
     outcome_mask: np.ndarray,
+    *,
     precomputed: np.ndarray,
     fold: np.ndarray,
     n_folds: int,

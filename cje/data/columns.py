@@ -18,6 +18,10 @@ from cje.io.names import POLICY_NAME_RULE, is_policy_name
 NESTED_FIELDS = ("prompt_id", "judge_score", "oracle_label")
 _NUMERIC_TYPES = {int, float, type(None)}
 
+MIN_PLAUSIBLE_LOGPROB = -1e5
+"""Even a 10,000-token response at -10 nats per token stays above this; a
+smaller finite log-probability is a sentinel or a bug, never a measurement."""
+
 
 def field_values(rows: list[dict], name: str) -> list:
     """``name`` from each row (top level first, then ``metadata`` for the
@@ -72,9 +76,14 @@ def float_column(values: list, parsed: ParsedFile, field_name: str, log: Problem
     if logprob:
         with np.errstate(invalid="ignore"):
             positive = np.flatnonzero(column > 0)
+            absurd = np.flatnonzero(column < MIN_PLAUSIBLE_LOGPROB)
         for i in positive[:MAX_PROBLEMS]:
             log.add(parsed.source, parsed.at(i), field_name,
                     f"log-probability {column[i]} is positive (a probability above one)")
+        for i in absurd[:MAX_PROBLEMS]:
+            log.add(parsed.source, parsed.at(i), field_name,
+                    f"log-probability {column[i]:.3g} is below {MIN_PLAUSIBLE_LOGPROB:.0e}, beyond any real "
+                    "response (a sentinel for 'impossible'? use null for a missing value)")
     return np.where(np.isfinite(column), column, np.nan)
 
 

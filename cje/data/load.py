@@ -20,7 +20,7 @@ import pandas as pd
 from cje.data.columns import field_values, float_column, prompt_ids, target_logprobs
 from cje.data.jsonl import MAX_PROBLEMS, MISSING, ParsedFile, ProblemLog, parse_jsonl
 from cje.data.probes import attach_probe_labels
-from cje.data.scales import detect_scale, outside, to_unit
+from cje.data.scales import AMBIGUOUS, detect_scale, outside, to_unit
 from cje.data.tables import Dataset, FreshTable, LoggedTable
 from cje.errors import DataValidationError, InputProblem, ScaleMismatchError
 from cje.io.names import is_policy_name
@@ -71,14 +71,16 @@ def _read_logged(path: Path, log: ProblemLog) -> _RawLogged:
 def _refuse_a_fresh_draws_file(parsed: ParsedFile) -> None:
     """One clear message instead of a missing-field error on every line."""
     rows = parsed.rows
-    if not rows or any("base_policy_logprob" in row or "target_policy_logprobs" in row for row in rows):
+    if not rows or any("target_policy_logprobs" in row for row in rows):
         return
-    if parsed.source.endswith(RESPONSES_SUFFIX) or any("policy" in row for row in rows[:100]):
+    looks_fresh = parsed.source.endswith(RESPONSES_SUFFIX) or any(
+        "policy" in row or "draw_idx" in row or "target_policy_logprob" in row for row in rows[:100])
+    if looks_fresh:
         raise DataValidationError([InputProblem(
             parsed.source, None, "file",
-            "this looks like a fresh-draws file (one policy's responses: no row has base_policy_logprob or "
-            "target_policy_logprobs), not a dataset. Pass the dataset with --data (the pipeline writes "
-            "DATA_DIR/cje_dataset.jsonl); fresh draws are read from responses/ beside it (--fresh-draws-dir)")])
+            "this looks like a fresh-draws file (one policy's responses: no row has target_policy_logprobs), "
+            "not a dataset. Pass the dataset with --data (the pipeline writes DATA_DIR/cje_dataset.jsonl); "
+            "fresh draws are read from responses/ beside it (--fresh-draws-dir)")])
 
 
 def _draw_numbers(kept: ParsedFile, log: ProblemLog) -> list[object]:
@@ -102,6 +104,8 @@ class _RawFresh:
     prompt_id: np.ndarray
     judge: np.ndarray
     oracle: np.ndarray
+    target_logprob: np.ndarray
+    logger_logprob: np.ndarray
     n_failed: int
     n_probe_labels: int = 0
 
@@ -127,7 +131,7 @@ def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | Non
         responses = np.array([row.get("response") for row in kept.rows], dtype=object)
         before = np.isfinite(oracle).sum()
         oracle = attach_probe_labels(ids, np.array(draw, dtype=object), responses, oracle,
-                                     parse_jsonl(probe_path, log), log)
+                                     probe=parse_jsonl(probe_path, log), log=log)
         n_probe = int(np.isfinite(oracle).sum() - before)
     return _RawFresh(
         policy=policy,
@@ -136,6 +140,10 @@ def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | Non
         judge=float_column(field_values(kept.rows, "judge_score"), kept, "judge_score", log,
                            nullable=False, missing_ok=False),
         oracle=oracle,
+        target_logprob=float_column(field_values(kept.rows, "target_policy_logprob"), kept,
+                                    "target_policy_logprob", log, nullable=True, missing_ok=True, logprob=True),
+        logger_logprob=float_column(field_values(kept.rows, "base_policy_logprob"), kept,
+                                    "base_policy_logprob", log, nullable=True, missing_ok=True, logprob=True),
         n_failed=int((~usable).sum()),
         n_probe_labels=n_probe,
     )
@@ -152,6 +160,13 @@ def _resolve_scale(declared: str, per_file: dict[str, np.ndarray], what: str, op
         return declared
     detected = {source: detect_scale(values) for source, values in per_file.items()
                 if np.isfinite(values).any()}
+    ambiguous = [source for source, scale in detected.items() if scale == AMBIGUOUS]
+    if ambiguous:
+        raise ScaleMismatchError(
+            f"{what} in {ambiguous[0]} all lie between 1 and 10: that could be the 1-10 or the 0-10 scale "
+            f"(or a 0-100 scale that never went above 10), and the readings differ. "
+            f"Declare the scale with {option} 1-10 (or 0-10, 0-100)."
+        )
     scales = set(detected.values())
     if len(scales) > 1:
         listing = "; ".join(f"{source}: {scale}" for source, scale in detected.items())
@@ -251,7 +266,7 @@ def _assemble(logged: _RawLogged, fresh: dict[str, _RawFresh], judge_scale: str,
     )
     tables = {
         p: FreshTable(p, f.prompt_id, to_unit(f.judge, judge_scale), to_unit(f.oracle, oracle_scale),
-                      f.parsed.source)
+                      f.parsed.source, target_logprob=f.target_logprob, logger_logprob=f.logger_logprob)
         for p, f in fresh.items()
     }
     notes = [f"{f.parsed.source}: {f.n_failed} failed or unscored responses skipped"

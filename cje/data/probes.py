@@ -20,6 +20,7 @@ def attach_probe_labels(
     fresh_draw: np.ndarray,
     fresh_response: np.ndarray,
     fresh_oracle: np.ndarray,
+    *,
     probe: ParsedFile,
     log: ProblemLog,
 ) -> np.ndarray:

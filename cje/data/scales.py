@@ -11,13 +11,17 @@ SCALES: dict[str, tuple[float, float]] = {
     "0-100": (0.0, 100.0),
 }
 SCALE_CHOICES = ("auto", *SCALES)
+AMBIGUOUS = "ambiguous"
+"""What :func:`detect_scale` says of values that fit several scales equally well."""
 
 
 def detect_scale(values: np.ndarray) -> str:
     """The narrowest scale that holds every value (NaNs ignored).
 
-    Values up to 1 read as 0-1; up to 10 as 1-10 (0-10 if any value is below
-    1); up to 100 as 0-100. A file whose values are mostly fractions strictly
+    Values up to 1 read as 0-1; up to 10 as 0-10 if any value is below 1, and
+    as ``AMBIGUOUS`` if none is (1-10 and 0-10 would both hold them, and the
+    two readings differ by up to 0.1 on the unit scale: the user must say);
+    up to 100 as 0-100. A file whose values are mostly fractions strictly
     between 0 and 1 is on the 0-1 scale even if a few stray values exceed it
     (those are then reported as out of range, not taken as a wider scale).
     Declare the scale when a file could be read either way, for example a
@@ -31,7 +35,7 @@ def detect_scale(values: np.ndarray) -> str:
     if top <= 1.0 or fractional > 0.5:
         return "0-1"
     if top <= 10.0:
-        return "1-10" if bottom >= 1.0 else "0-10"
+        return AMBIGUOUS if bottom >= 1.0 else "0-10"
     return "0-100"
 
 

@@ -72,20 +72,32 @@ class LoggedTable:
 
 @dataclass(frozen=True)
 class FreshTable:
-    """Fresh responses of one target policy: one or more per prompt."""
+    """Fresh responses of one target policy: one or more per prompt.
+
+    ``target_logprob`` and ``logger_logprob`` are each draw's log-probability
+    under the policy that wrote it and under the logging policy (NaN where
+    unknown); together they say how much of the policy's mass the logger
+    covers.
+    """
 
     policy: str
     prompt_id: np.ndarray
     judge_score: np.ndarray
     oracle_label: np.ndarray
     source: str = "<memory>"
+    target_logprob: np.ndarray | None = None
+    logger_logprob: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.prompt_id)
-        for name in ("judge_score", "oracle_label"):
+        for name in ("target_logprob", "logger_logprob"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.full(n, np.nan))
+        names = ("prompt_id", "judge_score", "oracle_label", "target_logprob", "logger_logprob")
+        for name in names[1:]:
             if len(getattr(self, name)) != n:
                 raise ValueError(f"fresh draws of {self.policy}: column {name} has wrong length")
-        for name in ("prompt_id", "judge_score", "oracle_label"):
+        for name in names:
             object.__setattr__(self, name, _frozen(getattr(self, name)))
 
     @property

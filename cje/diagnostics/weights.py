@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cje.inference.influence import influence_se
+from cje.inference.intervals import Interval, t_interval
+
 NEAR_ZERO = 0.01
 """A mean-one weight below this is a row the target policy almost never produces."""
 
@@ -80,3 +83,34 @@ def weight_concentration(weight: np.ndarray, points: int = 200) -> tuple[np.ndar
     row_share = np.linspace(0.0, 1.0, ordered.size + 1)
     grid = np.unique(np.concatenate([np.geomspace(1.0 / ordered.size, 1.0, points), [0.0]]))
     return grid, np.interp(grid, row_share, cumulative)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A paired difference of two estimates on the same rows, with its SE."""
+
+    value: float
+    se: float
+    n: int
+
+    def ci(self, level: float = 0.95) -> Interval:
+        return t_interval(self.value, self.se, max(self.n - 1, 1), level)
+
+
+def weight_calibration_shift(
+    reward: np.ndarray, weight: np.ndarray, calibrated_weight: np.ndarray, reward_given_score: np.ndarray
+) -> Difference:
+    """Calibrated minus raw self-normalised IPS on the same rows.
+
+    Weight calibration is unbiased only when E[w | judge] is monotone in the
+    judge score; a difference larger than its noise says it is not, and that
+    calibrated IPS inherits the calibration's bias while its diagnostics look
+    healthy. The SE comes from the difference of the two influence functions.
+    """
+    w = weight / weight.mean()
+    c = calibrated_weight / calibrated_weight.mean()
+    raw_value = np.sum(w * reward) / np.sum(w)
+    cal_value = np.sum(c * reward) / np.sum(c)
+    raw_influence = w * (reward - raw_value)
+    cal_influence = c * (reward - cal_value) + (w - c) * (reward_given_score - cal_value)
+    return Difference(float(cal_value - raw_value), influence_se(cal_influence - raw_influence), int(w.size))

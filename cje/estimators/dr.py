@@ -26,7 +26,7 @@ def cluster_means(value: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np
 
 
 def weighted_correction(
-    weight: np.ndarray, residual: np.ndarray, n_clusters: int, labelled: np.ndarray
+    weight: np.ndarray, residual: np.ndarray, *, n_clusters: int, labelled: np.ndarray
 ) -> tuple[Correction, np.ndarray]:
     """The Hajek-normalised weighted residual mean and its per-prompt influence
     (expressed as a mean over all ``n_clusters`` prompts)."""
@@ -43,13 +43,13 @@ def weighted_correction(
 
 
 def doubly_robust(
+    *,
     fresh_prediction: np.ndarray,
     fresh_cluster: np.ndarray,
     weight: np.ndarray,
     outcome: np.ndarray,
     outcome_prediction: np.ndarray,
     outcome_mask: np.ndarray,
-    *,
     policy: str,
     estimator: str,
     include_label_influence: bool,
@@ -67,7 +67,7 @@ def doubly_robust(
     n = weight.size
     direct_part = cluster_means(fresh_prediction, fresh_cluster, n)
     residual = np.where(outcome_mask, outcome - outcome_prediction, 0.0)
-    correction, correction_influence = weighted_correction(weight, residual, n, outcome_mask)
+    correction, correction_influence = weighted_correction(weight, residual, n_clusters=n, labelled=outcome_mask)
     value = direct_part.mean() + correction.value
     influence = direct_part - direct_part.mean()
     if include_label_influence:

@@ -29,9 +29,9 @@ def snips(
 def calibrated_snips(
     reward: np.ndarray,
     weight: np.ndarray,
+    *,
     calibrated_weight: np.ndarray,
     reward_given_score: np.ndarray,
-    *,
     policy: str,
 ) -> Estimate:
     """``sum(c * r) / sum(c)`` with judge-calibrated weights ``c``.

@@ -36,6 +36,11 @@ class Estimate:
     nothing was calibrated); ``replicates`` are that jackknife's estimates.
     ``bootstrap`` holds prompt-cluster bootstrap replicates when that inference
     was asked for: the interval is then their percentile interval.
+    ``df_sampling`` overrides the sampling variance's degrees of freedom (n - 1)
+    when part of that variance comes from few rows (a policy's own oracle
+    labels). ``own_labels`` counts the oracle labels on the policy's own
+    responses that corrected the estimate (0: none); such an estimate is
+    unbiased whatever the calibration, so it takes no calibration variance.
     """
 
     estimator: str
@@ -51,6 +56,8 @@ class Estimate:
     stack_weights: tuple[tuple[str, float], ...] = ()
     n_dropped: int = 0
     notes: tuple[str, ...] = ()
+    df_sampling: float | None = None
+    own_labels: int = 0
 
     @property
     def se(self) -> float:
@@ -67,9 +74,8 @@ class Estimate:
     @property
     def df(self) -> float:
         calibration_df = None if self.replicates is None else self.replicates.size - 1
-        return satterthwaite_df(
-            self.se_sampling**2, max(self.n - 1, 1), self.se_calibration**2, calibration_df
-        )
+        sampling_df = max(self.n - 1, 1) if self.df_sampling is None else self.df_sampling
+        return satterthwaite_df(self.se_sampling**2, sampling_df, self.se_calibration**2, calibration_df)
 
     @property
     def inference(self) -> str:
@@ -110,6 +116,8 @@ def estimate_from_influence(
     *,
     correction: Correction | None = None,
     n_dropped: int = 0,
+    df_sampling: float | None = None,
+    own_labels: int = 0,
 ) -> Estimate:
     """Build an :class:`Estimate` whose sampling SE comes from ``influence``.
 
@@ -127,4 +135,6 @@ def estimate_from_influence(
         influence=influence,
         correction=correction,
         n_dropped=n_dropped,
+        df_sampling=df_sampling,
+        own_labels=own_labels,
     )

@@ -1,9 +1,15 @@
-"""Stacked DR: the minimum-variance convex combination of DR estimates.
+"""Stacked DR: a convex combination of DR estimates, weights chosen out of fold.
 
 The components' joint variance is their influence covariance over prompts
 divided by n plus, when rewards were calibrated, the covariance of their
-jackknife replicates. The simplex-constrained minimiser is found exactly, by
-checking every support set (there are at most a handful of components).
+jackknife replicates. Weights that minimise a variance estimated from the
+same data lean on whichever component's variance happens to be
+underestimated, and the combined SE then inherits that error. So the weights
+are cross-fitted: for each prompt fold, the simplex-constrained minimiser is
+computed from the other folds' influence values, and each prompt's combined
+influence uses the weights its own fold did not choose. (Components whose
+variance is systematically underestimated, such as raw-weight DR with heavy
+tails, are left out before stacking by their gates.)
 """
 
 from __future__ import annotations
@@ -18,23 +24,33 @@ from cje.estimators.result import Estimate
 from cje.inference.influence import influence_se, jackknife_variance
 
 
-def joint_covariance(components: Sequence[Estimate]) -> np.ndarray:
+def replicate_covariance(components: Sequence[Estimate]) -> np.ndarray | None:
+    """Jackknife covariance of the components' replicates (None unless every
+    component has replicates)."""
+    replicates = [c.replicates for c in components if c.replicates is not None]
+    if len(replicates) != len(components):
+        return None
+    matrix = np.vstack(replicates)
+    j = matrix.shape[1]
+    centred = matrix - matrix.mean(axis=1, keepdims=True)
+    return np.atleast_2d((j - 1) / j * centred @ centred.T)
+
+
+def joint_covariance(components: Sequence[Estimate], rows: np.ndarray | None = None) -> np.ndarray:
+    """Covariance of the component estimates from the influence values of
+    ``rows`` (all when None), plus the replicates' covariance."""
     influence = np.vstack([c.influence for c in components])
-    n = influence.shape[1]
-    covariance = np.cov(influence, ddof=1) / n
-    replicates = [c.replicates for c in components]
-    if all(r is not None for r in replicates):
-        matrix = np.vstack(replicates)
-        j = matrix.shape[1]
-        centred = matrix - matrix.mean(axis=1, keepdims=True)
-        covariance = covariance + (j - 1) / j * centred @ centred.T
-    return np.atleast_2d(covariance)
+    if rows is not None:
+        influence = influence[:, rows]
+    covariance = np.atleast_2d(np.cov(influence, ddof=1)) / influence.shape[1]
+    calibration = replicate_covariance(components)
+    return covariance if calibration is None else covariance + calibration
 
 
 def simplex_min_variance(covariance: np.ndarray) -> np.ndarray:
     """argmin a' S a subject to a >= 0, sum(a) = 1."""
     k = covariance.shape[0]
-    ridge = 1e-12 * max(np.trace(covariance), 1e-300)
+    ridge = 1e-12 * max(float(np.trace(covariance)), 1e-300)
     best, best_value = np.eye(k)[0], np.inf
     for size in range(1, k + 1):
         for support in combinations(range(k), size):
@@ -54,32 +70,49 @@ def simplex_min_variance(covariance: np.ndarray) -> np.ndarray:
     return best
 
 
-def stack(components: Sequence[Estimate], *, policy: str) -> Estimate:
+def cross_fitted_weights(components: Sequence[Estimate], fold: np.ndarray) -> np.ndarray:
+    """One row of simplex weights per fold, each chosen without that fold."""
+    folds = np.unique(fold)
+    weights = np.zeros((int(folds.max()) + 1, len(components)))
+    for k in folds:
+        train = fold != k
+        if train.sum() < 2:
+            weights[k] = simplex_min_variance(joint_covariance(components))
+        else:
+            weights[k] = simplex_min_variance(joint_covariance(components, np.flatnonzero(train)))
+    return weights
+
+
+def stack(components: Sequence[Estimate], *, fold: np.ndarray) -> Estimate:
     """Combine DR estimates of one policy over the same prompts.
 
-    SE: influence function of the combination plus, when every component has
-    jackknife replicates, the jackknife variance of the combined replicates;
-    never below the smallest component SE. The weights minimise a variance
-    estimated from the same data (the jackknife part from only a handful of
-    folds), so a combined variance below every component's is mostly that
-    estimate's noise; the floor keeps the interval from inheriting it.
+    ``fold`` assigns each influence position (prompt) to a cross-fitting fold.
+    The value is the fold-size-weighted average of the per-fold combinations.
+    SE: each prompt's influence combined with the weights chosen without its
+    fold, plus the jackknife variance of the replicates combined with the
+    average weights; never below the smallest component SE (a combined
+    variance below every component's is mostly the weights' own noise).
     """
-    if len({c.n for c in components}) != 1:
-        raise ValueError("stacked components must share their prompts")
-    alpha = simplex_min_variance(joint_covariance(components))
-    influence = sum(a * c.influence for a, c in zip(alpha, components))
-    value = float(sum(a * c.value for a, c in zip(alpha, components)))
+    if len({c.n for c in components}) != 1 or fold.size != components[0].n:
+        raise ValueError("stacked components must share their prompts, and each prompt needs a fold")
+    per_fold = cross_fitted_weights(components, fold)
+    alpha_by_prompt = per_fold[fold]
+    influence_matrix = np.vstack([c.influence for c in components]).T
+    influence = np.sum(alpha_by_prompt * influence_matrix, axis=1)
+    alpha = alpha_by_prompt.mean(axis=0)
+    value = float(alpha @ np.array([c.value for c in components]))
     replicates = None
     se_calibration = 0.0
-    if all(c.replicates is not None for c in components):
-        replicates = np.vstack([c.replicates for c in components]).T @ alpha
+    component_replicates = [c.replicates for c in components if c.replicates is not None]
+    if len(component_replicates) == len(components):
+        replicates = np.vstack(component_replicates).T @ alpha
         se_calibration = float(np.sqrt(jackknife_variance(replicates)))
     floor = min(c.se for c in components)
     combined = float(np.hypot(influence_se(influence), se_calibration))
     scale = floor / combined if 0 < combined < floor else 1.0
     spread = max(c.value for c in components) - min(c.value for c in components)
-    notes = ()
-    if spread < 1e-3:
+    notes: tuple[str, ...] = ()
+    if len(components) > 1 and spread < 1e-3:
         notes = (f"the DR components agree within {spread:.1e}: stacking adds nothing here",)
     return replace(
         components[0],
@@ -92,4 +125,6 @@ def stack(components: Sequence[Estimate], *, policy: str) -> Estimate:
         correction=None,
         stack_weights=tuple((c.estimator, float(a)) for a, c in zip(alpha, components)),
         notes=notes,
+        df_sampling=None,
+        own_labels=0,
     )

@@ -49,13 +49,13 @@ def fit_fluctuation(
 
 
 def tmle(
+    *,
     fresh_prediction: np.ndarray,
     fresh_cluster: np.ndarray,
     weight: np.ndarray,
     outcome: np.ndarray,
     outcome_prediction: np.ndarray,
     outcome_mask: np.ndarray,
-    *,
     policy: str,
     include_label_influence: bool,
 ) -> Estimate:
@@ -72,12 +72,12 @@ def tmle(
     direct_part = cluster_means(fresh_targeted, fresh_cluster, n)
     initial_residual = np.where(outcome_mask, outcome - outcome_prediction, 0.0)
     # What the targeting had to correct: the same orthogonality check as DR's.
-    check, _ = weighted_correction(weight, initial_residual, n, outcome_mask)
+    check, _ = weighted_correction(weight, initial_residual, n_clusters=n, labelled=outcome_mask)
     influence = direct_part - direct_part.mean()
     if include_label_influence:
         targeted = np.zeros(n)
         targeted[outcome_mask] = expit(logged_logit + eps)
         residual = np.where(outcome_mask, outcome - targeted, 0.0)
-        _, correction_influence = weighted_correction(weight, residual, n, outcome_mask)
+        _, correction_influence = weighted_correction(weight, residual, n_clusters=n, labelled=outcome_mask)
         influence = influence + correction_influence
     return estimate_from_influence("tmle", policy, direct_part.mean(), influence, correction=check)

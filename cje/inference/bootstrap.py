@@ -16,6 +16,7 @@ from cje.calibration.isotonic import ScoreLevels, cross_fit_isotonic
 
 
 def cluster_bootstrap_direct(
+    *,
     fresh_judge: np.ndarray | ScoreLevels,
     fresh_cluster: np.ndarray,
     judge_score: np.ndarray | ScoreLevels,
@@ -23,7 +24,6 @@ def cluster_bootstrap_direct(
     fold: np.ndarray,
     logged_cluster: np.ndarray,
     n_clusters: int,
-    *,
     n_boot: int,
     rng: np.random.Generator,
     own_labels: np.ndarray | None = None,

@@ -29,6 +29,31 @@ def mean_term_influence(
     return summed * (n_clusters / value.size)
 
 
+def prompt_mean_influence(
+    value: np.ndarray, cluster: np.ndarray, n_clusters: int
+) -> tuple[float, np.ndarray]:
+    """The mean over prompts of each prompt's mean ``value``, and its
+    per-cluster influence.
+
+    Every prompt with rows counts once whatever its number of rows (the
+    estimand is an average over prompts); clusters without rows have zero
+    influence. With ``P`` prompts present, prompt ``c`` contributes
+    ``(n_clusters / P) * (mean_c - V)``.
+    """
+    value = np.asarray(value, dtype=float)
+    totals = np.bincount(cluster, weights=value, minlength=n_clusters)
+    counts = np.bincount(cluster, minlength=n_clusters)
+    present = counts > 0
+    n_present = int(present.sum())
+    if n_present == 0:
+        return float("nan"), np.zeros(n_clusters)
+    means = np.zeros(n_clusters)
+    means[present] = totals[present] / counts[present]
+    overall = float(means[present].mean())
+    influence = np.where(present, (means - overall) * (n_clusters / n_present), 0.0)
+    return overall, influence
+
+
 def combine_terms(terms: Sequence[np.ndarray]) -> np.ndarray:
     """Influence of a sum of estimators over the same clusters."""
     return np.sum(np.vstack(terms), axis=0)

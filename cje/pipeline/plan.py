@@ -143,7 +143,7 @@ def plan_scores(kind: ScoreKind, prompts: Sequence[Prompt], policies: Sequence[s
     if responses is None:
         responses = {p: current_responses(read_log(ctx.paths.generations(p)), prompts) for p in policies}
     logs = {p: read_log(ctx.paths.scores(p, kind)) for p in policies}
-    tally, todo, skipped = scores_todo(kind, policies, ctx.roles, ctx.settings, responses, logs,
+    tally, todo, skipped = scores_todo(kind, policies, ctx.roles, ctx.settings, responses=responses, logs=logs,
                                        n_prompts=len(prompts))
     status = StepStatus.from_tally(kind, scores_description(kind, ctx.roles, policies), tally,
                                    skipped_notes(skipped))

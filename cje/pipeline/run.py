@@ -46,10 +46,10 @@ def run_pipeline(
     spec: PromptSpec,
     roles: Roles,
     settings: RunSettings,
+    *,
     api: ApiSettings,
     paths: DataPaths,
     reporter: Reporter,
-    *,
     env: Mapping[str, str] | None = None,
 ) -> PipelineReport:
     """Run every step in order; a ``KeyboardInterrupt`` propagates after the

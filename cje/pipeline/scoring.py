@@ -98,7 +98,7 @@ def wants_score(kind: ScoreKind, policy: str, prompt_id: str, roles: Roles, sett
 
 
 def score_response(
-    scorer: Role, kind: ScoreKind, policy: str, response: CurrentResponse, settings: RunSettings,
+    scorer: Role, kind: ScoreKind, policy: str, response: CurrentResponse, *, settings: RunSettings,
     connections: Connections,
 ) -> Row:
     """Ask ``scorer`` for a score of ``response``; a row either way."""
@@ -137,8 +137,8 @@ def score_response(
 
 
 def scores_todo(
-    kind: ScoreKind, policies: Sequence[str], roles: Roles, settings: RunSettings,
-    responses: Mapping[str, Sequence[CurrentResponse]], logs: Mapping[str, LogRows], *, n_prompts: int,
+    kind: ScoreKind, policies: Sequence[str], roles: Roles, settings: RunSettings, *,
+    responses: Mapping[str, Sequence[CurrentResponse]], logs: Mapping[str, LogRows], n_prompts: int,
 ) -> tuple[Tally, list[tuple[str, CurrentResponse]], Counter[str]]:
     """What the ``kind`` step must score, given each policy's current responses and
     score log rows; and what it skips, by reason."""
@@ -182,13 +182,14 @@ def add_scores(
     scorer = scorer_role(roles, kind)
     responses = {p: current_responses(read_log(ctx.paths.generations(p)), prompts) for p in policies}
     with open_logs({p: ctx.paths.scores(p, kind) for p in policies}, batch_size=ctx.api.batch_size) as logs:
-        tally, todo, skipped = scores_todo(kind, policies, roles, settings, responses,
-                                           {p: log.rows for p, log in logs.items()}, n_prompts=len(prompts))
+        tally, todo, skipped = scores_todo(kind, policies, roles, settings, responses=responses,
+                                           logs={p: log.rows for p, log in logs.items()}, n_prompts=len(prompts))
         status = StepStatus.from_tally(kind, scores_description(kind, roles, policies), tally, skipped_notes(skipped))
         ctx.reporter.status(status)
         if todo:
             connections.ready([scorer])
-        jobs = [Job(policy, response.prompt.prompt_id, _bind(scorer, kind, policy, response, settings, connections))
+        jobs = [Job(policy, response.prompt.prompt_id, _bind(scorer, kind, policy, response, settings=settings,
+                                                                    connections=connections))
                 for policy, response in todo]
         result = run_jobs(jobs, logs, connections, ctx.reporter, status, checkpoint=checkpoint,
                           checkpoint_every=checkpoint_every)
@@ -196,6 +197,6 @@ def add_scores(
     return result
 
 
-def _bind(scorer: Role, kind: ScoreKind, policy: str, response: CurrentResponse, settings: RunSettings,
+def _bind(scorer: Role, kind: ScoreKind, policy: str, response: CurrentResponse, *, settings: RunSettings,
           connections: Connections) -> Callable[[], Row]:
-    return lambda: score_response(scorer, kind, policy, response, settings, connections)
+    return lambda: score_response(scorer, kind, policy, response, settings=settings, connections=connections)

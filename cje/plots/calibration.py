@@ -70,10 +70,10 @@ def _map_panel(ax: Axes, bins: CalibrationBins, curve_score: np.ndarray, curve_v
 
 def _support_panel(ax: Axes, labelled_judge: np.ndarray, policies: Mapping[str, PolicyScores]) -> None:
     bins = np.linspace(-0.025, 1.025, 22)  # centred on the 0.05 grid judges often use
-    ax.hist(labelled_judge, bins=bins, density=True, color="grey", alpha=0.35,
+    ax.hist(labelled_judge, bins=bins.tolist(), density=True, color="grey", alpha=0.35,
             label="labelled logged rows (where the map is learned)")
     for policy, scores in policies.items():
-        ax.hist(scores.fresh_judge, bins=bins, density=True, histtype="step", lw=1.6, label=policy)
+        ax.hist(scores.fresh_judge, bins=bins.tolist(), density=True, histtype="step", lw=1.6, label=policy)
     ax.set_xlabel("judge score (0-1)")
     ax.set_ylabel("density")
     ax.set_title("Where each policy's fresh responses fall on the judge scale", fontsize=10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ from cje.plots.calibration import PolicyScores, plot_calibration_comparison
 from cje.plots.forest import ForestRow, plot_policy_estimates
 from cje.plots.weights import PolicyWeights, plot_weight_dashboard
 from cje.report.extreme_weights import extreme_weights_report
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def save_analysis_plots(
@@ -54,22 +58,22 @@ def save_analysis_plots(
     return written
 
 
-def _weight_figure(result: AnalysisResult):
+def _weight_figure(result: AnalysisResult) -> Figure | None:
     data = {}
     for policy, summary in result.policies.items():
-        if summary.weights is None:
+        if summary.weights is None or summary.calibrated is None:
             continue
         data[policy] = PolicyWeights(
             raw=summary.inputs.weight,
-            calibrated=summary.calibrated_weight,
+            calibrated=summary.calibrated.weight,
             diagnostics=summary.weights,
             raw_curve=weight_concentration(summary.inputs.weight),
-            calibrated_curve=weight_concentration(summary.calibrated_weight),
+            calibrated_curve=weight_concentration(summary.calibrated.weight),
         )
     return plot_weight_dashboard(data) if data else None
 
 
-def _calibration_figure(result: AnalysisResult, dataset: Dataset):
+def _calibration_figure(result: AnalysisResult, dataset: Dataset) -> Figure | None:
     rewards = result.rewards
     if rewards is None:
         return None
@@ -91,7 +95,7 @@ def _calibration_figure(result: AnalysisResult, dataset: Dataset):
     )
 
 
-def _forest_figure(result: AnalysisResult, truth):
+def _forest_figure(result: AnalysisResult, truth: Mapping[str, float] | None) -> Figure | None:
     level = result.settings.ci_level
     rows = []
     for (estimator, policy), outcome in result.results.items():

@@ -53,8 +53,8 @@ def _histogram(ax: Axes, policy: str, data: PolicyWeights) -> None:
     low = min(raw.min(), cal.min(), -1.0)
     high = max(raw.max(), cal.max(), 1.0)
     bins = np.linspace(low, high, 50)
-    ax.hist(raw, bins=bins, alpha=0.55, color="tab:red", label="raw weights")
-    ax.hist(cal, bins=bins, alpha=0.55, color="tab:blue", label="calibrated weights")
+    ax.hist(raw, bins=bins.tolist(), alpha=0.55, color="tab:red", label="raw weights")
+    ax.hist(cal, bins=bins.tolist(), alpha=0.55, color="tab:blue", label="calibrated weights")
     ax.axvline(0.0, color="black", lw=1, ls="--")
     d = data.diagnostics
     ax.set_title(f"{policy}: ESS raw {d.ess_raw:.1%}, calibrated {d.ess_calibrated:.1%}", fontsize=10)

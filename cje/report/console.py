@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cje.analysis.registry import WeightsShown, get_spec
 from cje.analysis.run import AnalysisResult, Failure
 
 STATUS_WORDS = {"ok": "ok", "warn": "WARN", "refuse": "REFUSE"}
@@ -11,10 +12,10 @@ STATUS_WORDS = {"ok": "ok", "warn": "WARN", "refuse": "REFUSE"}
 
 def _ess(result: AnalysisResult, estimator: str, policy: str) -> str:
     weights = result.policies[policy].weights
-    if weights is None or estimator in ("naive-direct", "direct"):
+    shown = get_spec(estimator).weights_shown
+    if weights is None or shown is WeightsShown.NONE:
         return "-"
-    calibrated = estimator.startswith("calibrated") or estimator in ("mrdr", "tmle", "stacked-dr")
-    value = weights.ess_calibrated if calibrated else weights.ess_raw
+    value = weights.ess_calibrated if shown is WeightsShown.CALIBRATED else weights.ess_raw
     return f"{value:.1%}"
 
 
@@ -82,11 +83,28 @@ def reasons_text(result: AnalysisResult) -> str:
             if p != policy:
                 continue
             for reason in status.reasons:
-                seen.setdefault(reason, []).append(f"{estimator} ({status.level})")
+                seen.setdefault(reason.message, []).append(f"{estimator} ({status.level})")
         if seen:
             lines.append(f"{policy}:")
             lines.extend(f"  - {reason} [{', '.join(where)}]" for reason, where in seen.items())
     return "\n".join(lines)
+
+
+def transport_text(result: AnalysisResult) -> str:
+    """Each policy's transport verdict and what it rests on."""
+    lines = []
+    for policy, summary in result.policies.items():
+        verdict = summary.transport
+        if verdict is None:
+            continue
+        evidence = "; ".join(verdict.based_on) or "no evidence: no oracle labels on its responses"
+        shift = summary.judge_shift
+        seen = "" if shift is None else (f"; its judge scores {'differ' if shift.shifted else 'do not differ'} "
+                                         f"from the logger's (KS {shift.statistic:.2f})")
+        lines.append(f"  {policy}: {verdict.audit} at margin ±{verdict.margin:g} ({evidence}){seen}")
+    if not lines:
+        return ""
+    return "Does the judge calibration transport to each policy?\n" + "\n".join(lines) + "\n"
 
 
 def best_policy_claim(result: AnalysisResult, estimator: str) -> str:
@@ -108,6 +126,10 @@ def best_policy_claim(result: AnalysisResult, estimator: str) -> str:
         return f"{estimator}: no policy can be called best: every estimate was refused."
     candidates.sort(reverse=True)
     value, best, (low, _) = candidates[0]
+    if result.statuses[(estimator, best)].level != "ok":
+        claim = (f"{estimator}: {best} has the highest estimate ({value:.3f}), but that estimate is flagged "
+                 "(reasons above), so no policy is established as best.")
+        return claim + (f" Not ranked (refused): {', '.join(refused)}." if refused else "")
     claim = f"{estimator}: best policy is {best} ({value:.3f})"
     if len(candidates) > 1:
         runner_value, runner, (_, runner_high) = candidates[1]
@@ -124,16 +146,16 @@ def best_policy_claim(result: AnalysisResult, estimator: str) -> str:
 
 
 def primary_estimator(result: AnalysisResult) -> str:
-    """The estimator a multi-estimator run reports its best policy with."""
-    for name in ("stacked-dr", "calibrated-dr-cpo", "direct", "calibrated-ips"):
-        if name in result.settings.estimators:
-            return name
-    return result.settings.estimators[0]
+    """The estimator a multi-estimator run reports its best policy with: the
+    one of best headline rank among those run, else the first run."""
+    ranked = [(spec.headline_rank, name) for name in result.settings.estimators
+              if (spec := get_spec(name)).headline_rank is not None]
+    return min(ranked)[1] if ranked else result.settings.estimators[0]
 
 
 def _grid(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    def line(cells):
+    def line(cells: list[str]) -> str:
         return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)]) + "\n"

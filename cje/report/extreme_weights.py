@@ -30,7 +30,7 @@ def extreme_weights_report(result: AnalysisResult, logged: LoggedTable, *, top: 
         weights = summary.weights
         lines.append("=" * 78)
         lines.append(f"policy: {policy}")
-        if weights is None:
+        if weights is None or summary.calibrated is None:
             lines.append("  no rows with both log-probabilities; nothing to show")
             continue
         lines.append(
@@ -46,7 +46,7 @@ def extreme_weights_report(result: AnalysisResult, logged: LoggedTable, *, top: 
             f"{weights.near_zero_share:.1%} of rows have weight < 0.01"
         )
         raw = summary.inputs.weight
-        calibrated = summary.calibrated_weight
+        calibrated = summary.calibrated.weight
         rows = summary.inputs.rows
         order = np.argsort(raw)[::-1][:top]
         total = raw.sum()

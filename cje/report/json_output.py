@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from cje.analysis.run import AnalysisResult, Failure
+from cje.diagnostics.transport import TransportCheck, TransportVerdict
 from cje.estimators.result import Estimate
 
 VERSIONED_PACKAGES = ("arena-cje", "numpy", "scipy", "pandas", "scikit-learn")
@@ -73,9 +75,30 @@ def _estimate_json(estimate: Estimate, level: float) -> dict[str, object]:
     return entry
 
 
-def _policy_json(result: AnalysisResult, policy: str) -> dict[str, object]:
+def _check_json(check: TransportCheck | None, level: float) -> dict[str, object] | None:
+    if check is None:
+        return None
+    low, high = check.ci(level)
+    return {"gap": check.mean_residual, "se": _finite(check.se), "ci_low": _finite(low),
+            "ci_high": _finite(high), "n_labels": check.n_labels}
+
+
+def _transport_json(verdict: TransportVerdict, level: float) -> dict[str, object]:
+    return {
+        "verdict": str(verdict.audit),
+        "margin": verdict.margin,
+        "based_on": list(verdict.based_on),
+        "own_labels": _check_json(verdict.own_labels, level),
+        "own_labels_verdict": str(verdict.own_labels_audit),
+        "orthogonality": _check_json(verdict.orthogonality, level),
+        "orthogonality_verdict": str(verdict.orthogonality_audit),
+    }
+
+
+def _policy_json(result: AnalysisResult, policy: str) -> dict[str, Any]:
     summary = result.policies[policy]
-    entry: dict[str, object] = {
+    estimates: dict[str, dict[str, object]] = {}
+    entry: dict[str, Any] = {
         "n_logged": summary.n_logged,
         "n_analysed": summary.n_analysed,
         "n_dropped_null_logprob": summary.n_dropped_logprob,
@@ -83,17 +106,10 @@ def _policy_json(result: AnalysisResult, policy: str) -> dict[str, object]:
         "weights": None if summary.weights is None
         else {k: _finite(v) for k, v in asdict(summary.weights).items()},
         "transport": None,
-        "estimates": {},
+        "estimates": estimates,
     }
     if summary.transport is not None:
-        low, high = summary.transport.ci(result.settings.ci_level)
-        entry["transport"] = {
-            "mean_residual": summary.transport.mean_residual,
-            "se": _finite(summary.transport.se),
-            "ci_low": low,
-            "ci_high": high,
-            "n_labels": summary.transport.n_labels,
-        }
+        entry["transport"] = _transport_json(summary.transport, result.settings.ci_level)
     for (estimator, p), outcome in result.results.items():
         if p != policy:
             continue
@@ -103,8 +119,8 @@ def _policy_json(result: AnalysisResult, policy: str) -> dict[str, object]:
         else:
             body = _estimate_json(outcome, result.settings.ci_level)
         body["status"] = status.level
-        body["reasons"] = list(status.reasons)
-        entry["estimates"][estimator] = body
+        body["reasons"] = [{"code": str(r.code), "message": r.message} for r in status.reasons]
+        estimates[estimator] = body
     return entry
 
 
@@ -149,11 +165,12 @@ def analysis_json(
         "primary_estimator": primary,
         "best_policy": best_policy,
         "truth": None if truth is None else dict(truth),
-        "policies": {},
     }
+    policies: dict[str, object] = {}
     for policy in result.policies:
         entry = _policy_json(result, policy)
         entry.update(entry["estimates"][primary])
         entry["estimator"] = primary
-        document["policies"][policy] = entry
+        policies[policy] = entry
+    document["policies"] = policies
     return document

@@ -29,7 +29,7 @@ from cje.world.simulate import simulate_dataset, write_simulated_dataset
 @click.option("--logprob-noise", type=finite_float(0), default=0.0, show_default=True,
               help="Provider log-prob noise (nats) added to a third of rows.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def main(n_prompts: int, data_dir: Path, seed: int, oracle_fraction: float, probe_fraction: float,
+def main(*, n_prompts: int, data_dir: Path, seed: int, oracle_fraction: float, probe_fraction: float,
          draws_per_prompt: int, overlap: float, logprob_noise: float, quiet: bool) -> None:
     """Draw a complete CJE dataset from the statistical simulator: a world with
     five policies (one of which fools the judge) whose true values are known."""

@@ -86,8 +86,8 @@ def simulate_dataset(
         ),
     )
     fresh = {
-        policy: _fresh_draws(candidates, config, policy, prompt_id, rng, draws_per_prompt,
-                             fresh_oracle_fraction)
+        policy: _fresh_draws(candidates, config, policy, prompt_id=prompt_id, rng=rng, draws=draws_per_prompt,
+                             oracle_fraction=fresh_oracle_fraction)
         for policy in config.target_policies
     }
     return SimulatedDataset(
@@ -99,7 +99,7 @@ def simulate_dataset(
     )
 
 
-def _fresh_draws(candidates: Candidates, config: WorldConfig, policy: str, prompt_id: np.ndarray,
+def _fresh_draws(candidates: Candidates, config: WorldConfig, policy: str, *, prompt_id: np.ndarray,
                  rng: np.random.Generator, draws: int, oracle_fraction: float) -> FreshTable:
     lp = log_policy(candidates, config, policy)
     picks = sample_candidates(lp, rng, draws)
@@ -107,11 +107,14 @@ def _fresh_draws(candidates: Candidates, config: WorldConfig, policy: str, promp
     chosen = picks.reshape(-1)
     labels = draw_oracle_labels(candidates.oracle_center[rows, chosen], config, rng)
     labels[rng.random(len(rows)) >= oracle_fraction] = np.nan
+    logger_lp = log_policy(candidates, config, config.logging_policy)
     return FreshTable(
         policy=policy,
         prompt_id=prompt_id[rows],
         judge_score=candidates.judge_score[rows, chosen],
         oracle_label=labels,
+        target_logprob=lp[rows, chosen],
+        logger_logprob=logger_lp[rows, chosen],
     )
 
 
@@ -169,6 +172,9 @@ def _fresh_rows(fresh: FreshTable) -> Iterator[dict[str, object]]:
             "draw_idx": draw_index[pid],
             "judge_score": _number(fresh.judge_score[i]),
         }
+        if fresh.target_logprob is not None and fresh.logger_logprob is not None:
+            row["target_policy_logprob"] = _number(fresh.target_logprob[i])
+            row["base_policy_logprob"] = _number(fresh.logger_logprob[i])
         label = _number(fresh.oracle_label[i])
         if label is not None:
             row["oracle_label"] = label

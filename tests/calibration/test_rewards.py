@@ -14,7 +14,7 @@ FOLD = hash_folds(IDS, 5)
 
 def test_all_labelled_rows_use_the_labels_as_rewards():
     outcome, mask = logged_outcomes(LABEL, np.ones(N, bool), NO_REWARD)
-    model = fit_reward_model(JUDGE, outcome, mask, NO_REWARD, FOLD, 5)
+    model = fit_reward_model(JUDGE, outcome, mask, precomputed=NO_REWARD, fold=FOLD, n_folds=5)
     assert model.source is RewardSource.OUTCOMES and not model.calibrated
     assert np.array_equal(model.reward, LABEL)
 
@@ -22,7 +22,7 @@ def test_all_labelled_rows_use_the_labels_as_rewards():
 def test_partial_labels_are_calibrated_out_of_fold():
     kept = RNG.random(N) < 0.3
     outcome, mask = logged_outcomes(LABEL, kept, NO_REWARD)
-    model = fit_reward_model(JUDGE, outcome, mask, NO_REWARD, FOLD, 5)
+    model = fit_reward_model(JUDGE, outcome, mask, precomputed=NO_REWARD, fold=FOLD, n_folds=5)
     assert model.calibrated
     assert np.allclose(model.reward[mask], model.out_of_fold[mask])
     assert np.allclose(model.reward[~mask], model.predict(JUDGE[~mask]))
@@ -33,6 +33,6 @@ def test_precomputed_rewards_are_used_as_is():
     reward = np.where(np.arange(N) < 50, 0.123, np.nan)
     kept = RNG.random(N) < 0.3
     outcome, mask = logged_outcomes(LABEL, kept, reward)
-    model = fit_reward_model(JUDGE, outcome, mask, reward, FOLD, 5)
+    model = fit_reward_model(JUDGE, outcome, mask, precomputed=reward, fold=FOLD, n_folds=5)
     assert np.all(model.reward[:50] == 0.123)
     assert mask[:50].all()

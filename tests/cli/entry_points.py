@@ -31,6 +31,8 @@ ENTRY_POINTS = {
     "simulator_throughput.py": "benchmarks.simulator_throughput",
     "speed.py": "benchmarks.speed",
     "speed_probe.py": "benchmarks.lib.speed_probe",
+    "adversarial.py": "benchmarks.adversarial",
+    "self_check.py": "benchmarks.self_check",
 }
 
 

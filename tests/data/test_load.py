@@ -123,11 +123,31 @@ def test_fields_inside_metadata_are_accepted(tmp_path):
 
 
 def test_scales_are_detected_and_normalised(tmp_path):
-    rows = [dict(_row(i), judge_score=5 * (i % 21), oracle_label=1 + i % 10) for i in range(40)]
+    rows = [dict(_row(i), judge_score=5 * (i % 21), oracle_label=i % 11) for i in range(40)]
     dataset = load_dataset(write_dataset(tmp_path, rows))
-    assert (dataset.judge_scale, dataset.oracle_scale) == ("0-100", "1-10")
+    assert (dataset.judge_scale, dataset.oracle_scale) == ("0-100", "0-10")
     assert dataset.logged.judge_score.max() == pytest.approx(1.0)
-    assert dataset.logged.oracle_label.min() == pytest.approx(0.0)
+    assert dataset.logged.oracle_label.max() == pytest.approx(1.0)
+
+
+def test_an_ambiguous_scale_must_be_declared(tmp_path):
+    """Labels 1..10 could be 1-10 or 0-10 (0.1 apart on the unit scale): never guessed."""
+    rows = [dict(_row(i), oracle_label=1 + i % 10) for i in range(40)]
+    path = write_dataset(tmp_path, rows)
+    with pytest.raises(ScaleMismatchError, match="--oracle-scale"):
+        load_dataset(path)
+    declared = load_dataset(path, oracle_scale="1-10")
+    assert declared.oracle_scale == "1-10" and declared.logged.oracle_label.min() == pytest.approx(0.0)
+    as_zero_to_ten = load_dataset(path, oracle_scale="0-10")
+    assert as_zero_to_ten.logged.oracle_label.min() == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("value", [-1e6, -1e308])
+def test_absurd_finite_logprobs_are_refused(tmp_path, value):
+    rows = good_rows()
+    rows[2] = dict(rows[2], target_policy_logprobs={"a": value, "b": -9.0})
+    with pytest.raises(DataValidationError, match="beyond any real response"):
+        load_dataset(write_dataset(tmp_path, rows))
 
 
 def test_mixed_scales_between_files_are_refused(tmp_path):

@@ -17,12 +17,14 @@ def _world(n=2000, seed=0):
 def test_uniform_weight_dr_is_direct_plus_residual_mean():
     fresh, outcome, prediction, labelled = _world()
     n = fresh.size
-    estimate = doubly_robust(fresh, np.arange(n), np.ones(n), outcome, prediction, labelled,
+    estimate = doubly_robust(fresh_prediction=fresh, fresh_cluster=np.arange(n), weight=np.ones(n), outcome=outcome,
+                             outcome_prediction=prediction, outcome_mask=labelled,
                              policy="p", estimator="dr-cpo", include_label_influence=True)
     residual = (outcome - prediction)[labelled]
     assert estimate.value == pytest.approx(fresh.mean() + residual.mean())
     assert estimate.correction.value == pytest.approx(residual.mean())
-    same = direct(fresh, np.arange(n), residual, np.flatnonzero(labelled), n, policy="p",
+    same = direct(fresh, fresh_cluster=np.arange(n), residual=residual, residual_cluster=np.flatnonzero(labelled),
+                  n_clusters=n, policy="p",
                   include_label_influence=True)
     assert estimate.value == pytest.approx(same.value)
     assert estimate.se == pytest.approx(same.se, rel=1e-6)
@@ -32,7 +34,8 @@ def test_correction_uses_weights_and_labels_only():
     fresh, outcome, prediction, labelled = _world()
     n = fresh.size
     weight = np.where(np.arange(n) % 2 == 0, 1.5, 0.5)
-    estimate = doubly_robust(fresh, np.arange(n), weight, outcome, prediction, labelled,
+    estimate = doubly_robust(fresh_prediction=fresh, fresh_cluster=np.arange(n), weight=weight, outcome=outcome,
+                             outcome_prediction=prediction, outcome_mask=labelled,
                              policy="p", estimator="dr-cpo", include_label_influence=False)
     w = weight[labelled]
     r = (outcome - prediction)[labelled]
@@ -44,7 +47,8 @@ def test_correction_uses_weights_and_labels_only():
 def test_fresh_draws_are_averaged_within_prompts():
     fresh = np.array([0.2, 0.4, 0.9])
     cluster = np.array([0, 0, 1])
-    estimate = doubly_robust(fresh, cluster, np.ones(2), np.array([0.5, 0.5]), np.array([0.5, 0.5]),
-                             np.array([True, True]), policy="p", estimator="dr-cpo",
+    estimate = doubly_robust(fresh_prediction=fresh, fresh_cluster=cluster, weight=np.ones(2),
+                             outcome=np.array([0.5, 0.5]), outcome_prediction=np.array([0.5, 0.5]),
+                             outcome_mask=np.array([True, True]), policy="p", estimator="dr-cpo",
                              include_label_influence=True)
     assert estimate.value == pytest.approx((0.3 + 0.9) / 2)

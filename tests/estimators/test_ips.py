@@ -35,7 +35,7 @@ def test_calibrated_snips_influence_falls_back_to_raw_weights_for_score_rewards(
     reward = score**2
     weight = np.exp(rng.normal(0, 1, 500))
     calibrated = np.full(500, 1.0)
-    estimate = calibrated_snips(reward, weight, calibrated, reward, policy="p")
+    estimate = calibrated_snips(reward, weight, calibrated_weight=calibrated, reward_given_score=reward, policy="p")
     assert estimate.value == pytest.approx(reward.mean())
     w = weight / weight.mean()
     assert np.allclose(estimate.influence, w * (reward - estimate.value))

@@ -29,9 +29,29 @@ def test_stack_combines_values_influence_and_replicates():
     a = rng.normal(0, 1, 500)
     b = rng.normal(0, 2, 500)
     stacked = stack([_estimate("x", 0.5, a, np.array([0.5, 0.51, 0.49])),
-                     _estimate("y", 0.6, b, np.array([0.6, 0.62, 0.58]))], policy="p")
+                     _estimate("y", 0.6, b, np.array([0.6, 0.62, 0.58]))], fold=np.arange(500) % 5)
     (_, wa), (_, wb) = stacked.stack_weights
     assert wa > wb and wa + wb == pytest.approx(1)
     assert stacked.value == pytest.approx(wa * 0.5 + wb * 0.6)
-    assert np.allclose(stacked.influence, wa * a + wb * b)
+    fold = np.arange(500) % 5
+    for k in range(5):
+        rows = fold == k  # within a fold the influence is one convex combination of the components'
+        coefficients = np.linalg.lstsq(np.vstack([a[rows], b[rows]]).T, stacked.influence[rows], rcond=None)[0]
+        assert coefficients.sum() == pytest.approx(1) and (coefficients >= -1e-9).all()
     assert stacked.se_calibration > 0
+
+
+def test_stack_weights_are_chosen_out_of_fold():
+    """A component whose influence is near zero on one fold only gets its
+    weight there from the other folds, not from its own luck."""
+    rng = np.random.default_rng(1)
+    a = rng.normal(0, 1, 500)
+    b = rng.normal(0, 1, 500)
+    fold = np.arange(500) % 5
+    b[fold == 0] *= 0.01
+    stacked = stack([_estimate("x", 0.5, a), _estimate("y", 0.5, b)], fold=fold)
+    own_fold = fold == 0
+    # on fold 0 the weight on y was chosen from folds 1-4, where y is as noisy as x
+    weights_fold0 = np.linalg.lstsq(np.vstack([a[own_fold], b[own_fold]]).T, stacked.influence[own_fold],
+                                    rcond=None)[0]
+    assert weights_fold0[1] < 0.8

@@ -24,9 +24,11 @@ def test_targeting_moves_the_fresh_draws_so_tmle_is_not_direct():
     prediction = rng.uniform(0.3, 0.7, n)
     outcome = np.clip(prediction + 0.15 + rng.normal(0, 0.05, n), 0, 1)  # model 0.15 too low
     labelled = np.ones(n, bool)
-    uncorrected = direct(fresh_prediction, np.arange(n), np.empty(0), np.empty(0, int), n,
+    uncorrected = direct(fresh_prediction, fresh_cluster=np.arange(n), residual=np.empty(0),
+                         residual_cluster=np.empty(0, int), n_clusters=n,
                          policy="p", include_label_influence=False)
-    targeted = tmle(fresh_prediction, np.arange(n), np.ones(n), outcome, prediction, labelled,
+    targeted = tmle(fresh_prediction=fresh_prediction, fresh_cluster=np.arange(n), weight=np.ones(n),
+                    outcome=outcome, outcome_prediction=prediction, outcome_mask=labelled,
                     policy="p", include_label_influence=True)
     assert targeted.value - uncorrected.value == pytest.approx(0.15, abs=0.02)
     assert targeted.correction.value == pytest.approx(0.15, abs=0.01)

@@ -26,8 +26,8 @@ def test_the_analysis_loads_what_the_pipeline_writes(clean_sim, tmp_path):
     ])
     paths = DataPaths(tmp_path / "data")
     spec = PromptSpec(n_samples=N, seed=11, prompts_file=small_prompts_file(tmp_path, 60))
-    report = run_pipeline(spec, ROLES, run_settings(probe_fraction=0.5), fast_api(), paths, SilentReporter(),
-                          env=env_for(clean_sim))
+    report = run_pipeline(spec, ROLES, run_settings(probe_fraction=0.5), api=fast_api(), paths=paths,
+                          reporter=SilentReporter(), env=env_for(clean_sim))
 
     assert report.dataset.left_out == {"no successful response": 1}
     assert report.dataset.null_logprobs == {"premium": 1}

@@ -32,7 +32,7 @@ BASE = pc.POLICIES["base"]
 def test_pipeline_logprobs_equal_the_worlds_exact_values(clean_sim, tmp_path):
     paths = DataPaths(tmp_path / "data")
     spec = PromptSpec(n_samples=8, seed=3, prompts_file=small_prompts_file(tmp_path, 30))
-    run_pipeline(spec, ROLES, run_settings(max_tokens=40), fast_api(), paths, SilentReporter(),
+    run_pipeline(spec, ROLES, run_settings(max_tokens=40), api=fast_api(), paths=paths, reporter=SilentReporter(),
                  env=env_for(clean_sim))
     rows = read_jsonl(paths.dataset)
     assert len(rows) == 8

@@ -40,8 +40,8 @@ def test_reason_to_redo(row, mode, reason):
 def run(sim, tmp_path, **changes):
     spec = PromptSpec(n_samples=N, seed=5, prompts_file=small_prompts_file(tmp_path, 40))
     before = stats(sim)
-    report = run_pipeline(spec, ROLES, run_settings(**changes), fast_api(), DataPaths(tmp_path / "data"),
-                          SilentReporter(), env=env_for(sim))
+    report = run_pipeline(spec, ROLES, run_settings(**changes), api=fast_api(), paths=DataPaths(tmp_path / "data"),
+                          reporter=SilentReporter(), env=env_for(sim))
     after = stats(sim)
     return report, {key: after["by_model"].get(key, 0) - before["by_model"].get(key, 0)
                     for key in after["by_model"]} | {
