@@ -18,7 +18,6 @@ from click.testing import CliRunner
 import analyze_dataset
 import generate_arena_data
 import regenerate_failed_responses
-from cje.world import simulate_dataset
 from cje.world.__main__ import main as world_main
 from cje.world.simulate import write_simulated_dataset
 from tests.conftest import REPO_ROOT
@@ -30,10 +29,10 @@ PROMPTS = str(REPO_ROOT / "cje" / "pipeline" / "default_prompts.jsonl")
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    """A small simulated dataset with fresh draws."""
+def data(tmp_path_factory, small_sim):
+    """A small simulated dataset with fresh draws (the session's, written out)."""
     directory = tmp_path_factory.mktemp("data")
-    write_simulated_dataset(simulate_dataset(150, seed=3), directory)
+    write_simulated_dataset(small_sim, directory)
     return directory
 
 
