@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from cje.api.endpoints import Role, base_url_of
-from cje.pipeline.generation import GenerationTodo, responses_todo
+from cje.pipeline.generation import STEP, GenerationTodo, responses_description, responses_todo
 from cje.pipeline.logprobs import logprobs_status, logprobs_todo
 from cje.pipeline.records import (
     CurrentResponse,
@@ -126,8 +126,7 @@ def plan_responses(prompts: Sequence[Prompt], policies: Sequence[str], ctx: Plan
     """The responses step (or the regeneration of failures, ``only_failed``)."""
     logs = {p: read_log(ctx.paths.generations(p)) for p in policies}
     tally, todo = responses_todo(prompts, policies, ctx.roles, ctx.settings, logs, only_failed=only_failed)
-    description = f"{len(policies)} policies x {len(prompts)} prompts: generate each response"
-    status = StepStatus.from_tally("responses", description, tally)
+    status = StepStatus.from_tally(STEP, responses_description(policies, prompts), tally)
     groups = _Groups(ctx)
     for item in todo:
         role = ctx.roles.policies[item.policy]
