@@ -6,11 +6,14 @@ the directory entry is fsync'd so the rename survives a power cut. The file
 gets the mode a plain ``open`` would give it: an existing file keeps its mode,
 a new one gets ``0o666`` less the umask.
 
-A target that exists and is not a regular file - a FIFO, a character device,
-``/dev/stdout`` (a symlink to the process's pipe or terminal) - is never
-replaced: the content is written through to it (so ``--output /dev/stdout |
-jq`` works and a FIFO stays a FIFO). Such a write is not atomic; there is no
-file to keep whole.
+A target that exists and is not a regular file - a FIFO, a character device -
+or that lives under ``/dev`` or ``/proc`` (``/dev/stdout``, whatever the
+process's output is: a pipe, a terminal, a file the shell redirected to) is
+never replaced: the content is written through to it, appended, so
+``--output /dev/stdout | jq`` works, a FIFO stays a FIFO and a redirected
+output keeps what was printed before. Such a write is not atomic; there is no
+file to keep whole. A symbolic link to a regular file stays a link: the file it
+points to is replaced.
 
 An OS error (disk full, file too large, permission denied) leaves the target
 as it was and is raised as an ``OSError`` naming it.
@@ -38,9 +41,11 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         existing = None
     except OSError as error:
         raise _named(error, target) from None
-    if existing is not None and not stat.S_ISREG(existing.st_mode):
+    if existing is not None and (not stat.S_ISREG(existing.st_mode) or _special(target)):
         _write_through(target, data)
         return
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
     mode = stat.S_IMODE(existing.st_mode) if existing is not None else 0o666 & ~current_umask()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -96,9 +101,15 @@ def current_umask() -> int:
     return mask
 
 
+def _special(target: Path) -> bool:
+    """A path of the device or process file systems (``/dev/stdout``...), or a link into them."""
+    places = ("/dev/", "/proc/")
+    return str(target.absolute()).startswith(places) or os.path.realpath(target).startswith(places)
+
+
 def _write_through(target: Path, data: bytes) -> None:
     try:
-        with open(target, "wb") as handle:
+        with open(target, "ab") as handle:
             handle.write(data)
             handle.flush()
     except OSError as error:

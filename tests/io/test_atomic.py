@@ -61,10 +61,30 @@ def test_a_device_is_written_through_never_replaced(tmp_path):
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 
-def test_stdout_receives_the_text(tmp_path):
-    code = "from cje.io.atomic import write_text_atomic; write_text_atomic('/dev/stdout', 'hello')"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
-    assert done.returncode == 0 and done.stdout == "hello"
+STDOUT_CODE = ("import sys; print('table'); sys.stdout.flush(); "
+               "from cje.io.atomic import write_text_atomic; write_text_atomic('/dev/stdout', 'json')")
+
+
+def test_stdout_receives_the_text_after_what_was_printed(tmp_path):
+    done = subprocess.run([sys.executable, "-c", STDOUT_CODE], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 0 and done.stdout == "table\njson"
+
+
+def test_stdout_redirected_to_a_file_keeps_the_file_and_what_was_printed(tmp_path):
+    out = tmp_path / "out.txt"
+    with open(out, "w") as handle:
+        done = subprocess.run([sys.executable, "-c", STDOUT_CODE], stdout=handle, cwd=REPO, timeout=60)
+    assert done.returncode == 0 and out.read_text() == "table\njson"
+    assert os.path.islink("/dev/stdout")  # never replaced
+
+
+def test_a_symlink_to_a_file_stays_a_link(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_text_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
 
 
 EFBIG_SCRIPT = """
