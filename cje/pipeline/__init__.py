@@ -8,6 +8,7 @@
 * ``scoring``: judge scores and the oracle slice;
 * ``logprobs``: teacher-forced log-probs of the logging policy's responses;
 * ``dataset``: the ``responses/`` views and ``cje_dataset.jsonl``;
+* ``plan``: what a run would do and cost, from the files alone (``--dry-run``);
 * ``run``: every step in order;
 * ``errors``: the typed errors scripts turn into messages.
 
