@@ -19,19 +19,23 @@ Examples:
   python analyze_dataset.py --estimator direct --inference bootstrap --output results.json
 
 Bad input stops the run with `file:line: field: problem` and exit status 2.
+--fail-on refuse (or warn) makes the exit status 1 when any estimate is
+refused (or refused or warned about), so a CI job can gate on it.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from cje.analysis import AnalysisSettings, analyze, estimator_names
 from cje.analysis.settings import CALIBRATION_CHOICES, INFERENCE_CHOICES
-from cje.cli.errors import user_errors_exit_2
-from cje.cli.options import quiet_option, seed_option
+from cje.cli.errors import command
+from cje.cli.options import finite_float, policies_option, quiet_option, seed_option
 from cje.data.load import load_dataset
 from cje.data.scales import SCALE_CHOICES
 from cje.diagnostics.transport import DEFAULT_MARGIN
@@ -64,20 +68,60 @@ def parse_estimators(value: str) -> tuple[str, ...]:
 
 def read_truth(path: Path | None) -> dict[str, float] | None:
     """True policy values from a JSON file: ``{policy: value}``, or a simulator
-    truth file (its ``population`` values)."""
+    truth file (its ``population`` values). Every value must be a finite number."""
     if path is None:
         return None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise CJEError(f"{path}: truth file cannot be read ({error})") from error
+        document = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise CJEError(f"{path}: --truth file is not UTF-8 text (byte {error.start}); give a JSON object "
+                       '{"policy": value, ...}') from None
+    except json.JSONDecodeError as error:
+        raise CJEError(f"{path}:{error.lineno}: --truth file is not valid JSON ({error.msg})") from None
     values = document.get("population", document) if isinstance(document, dict) else None
     if not isinstance(values, dict):
-        raise CJEError(f"{path}: truth must be a JSON object of policy values")
-    return {str(k): float(v) for k, v in values.items() if isinstance(v, (int, float))}
+        raise CJEError(f"{path}: --truth must be a JSON object of policy values")
+    truth = {}
+    for policy, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise CJEError(f"{path}: --truth value of {policy!r} is {value!r}; every value must be a finite "
+                           "number (or null for an unknown one)")
+        truth[str(policy)] = float(value)
+    return truth
 
 
-@click.command(help=__doc__)
+def check_data_path(path: Path) -> None:
+    """A missing dataset says where datasets come from (the demo writes data/demo/)."""
+    if not path.exists():
+        raise CJEError(f"{path}: cannot be read: no such dataset file. After `python -m cje.demo` pass --data "
+                       "data/demo/cje_dataset.jsonl; generate_arena_data.py writes DATA_DIR/cje_dataset.jsonl "
+                       "(default data/), and `python -m cje.world --data-dir data` writes a simulated one.")
+
+
+def check_jackknife_folds(dataset, oracle_coverage: float, folds: int) -> None:
+    """Refuse more oracle-jackknife folds than the kept labels allow (two labels per fold)."""
+    available = int(dataset.logged.label_available.sum())
+    kept = int(round(oracle_coverage * available))
+    calibrated = kept < dataset.logged.n
+    allowed = max(2, kept // 2)
+    if calibrated and folds > allowed:
+        raise CJEError(f"--jackknife-folds {folds}: the {kept} oracle labels kept at --oracle-coverage "
+                       f"{oracle_coverage:g} allow at most {allowed} folds (two labels per fold); "
+                       f"pass --jackknife-folds {allowed} or fewer")
+
+
+def failed_gate(result, estimators: tuple[str, ...], fail_on: str | None) -> list[str]:
+    """The (estimator, policy) pairs that trip ``--fail-on``."""
+    if fail_on is None:
+        return []
+    levels = {"refuse": ("refuse",), "warn": ("refuse", "warn")}[fail_on]
+    return [f"{estimator} {policy} ({status.level})" for (estimator, policy), status in result.statuses.items()
+            if estimator in estimators and status.level in levels]
+
+
+@command(help=__doc__)
 @click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path),
               default="data/cje_dataset.jsonl", show_default=True, help="Dataset JSONL file.")
 @click.option("--fresh-draws-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -87,14 +131,14 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
                    "used to check (and, for direct, correct) the judge calibration for that policy.")
 @click.option("--estimator", "estimator_text", default="calibrated-ips", show_default=True,
               help=f"One of: all, {', '.join(estimator_names())} (or a comma-separated list).")
-@click.option("--oracle-coverage", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+@click.option("--oracle-coverage", type=finite_float(0, 1), default=1.0, show_default=True,
               help="Share of the available oracle labels to keep (seeded); below 1 the judge is calibrated.")
 @seed_option
 @click.option("--judge-scale", type=click.Choice(SCALE_CHOICES), default="auto", show_default=True,
               help="Scale of judge scores; auto detects it and refuses to mix scales.")
 @click.option("--oracle-scale", type=click.Choice(SCALE_CHOICES), default="auto", show_default=True,
               help="Scale of oracle labels.")
-@click.option("--ci-level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+@click.option("--ci-level", type=finite_float(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the intervals.")
 @click.option("--inference", type=click.Choice(INFERENCE_CHOICES), default="jackknife", show_default=True,
               help="bootstrap: prompt-cluster bootstrap refitting the calibrator (direct only).")
@@ -104,10 +148,14 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               help="MRDR fitting weights: w, w2 (w squared) or snips ((w-1) squared).")
 @click.option("--jackknife-folds", type=click.IntRange(2), default=10, show_default=True,
               help="Oracle folds for the calibration-variance jackknife.")
-@click.option("--transport-margin", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--transport-margin", type=finite_float(0, 1, min_open=True, max_open=True),
               default=DEFAULT_MARGIN, show_default=True,
               help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
                    "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
+@click.option("--self-check", "self_check_replays", type=click.IntRange(0), default=0, show_default=True,
+              metavar="N",
+              help="After the analysis, replay it N times (100 is a good start) on data shaped like DATA with a "
+                   "planted truth, and report each estimator's coverage, bias and RMSE there.")
 @click.option("--calibration-covariates", "covariates_text", default=None,
               help="Comma-separated numeric fields the judge -> oracle map reads besides the judge score, "
                    "e.g. response_length (computed from the response text where a row lacks it); every logged "
@@ -126,11 +174,7 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
               help="Where --suggest-labels writes [default: label_suggestions.jsonl beside DATA].")
 @click.option("--logging-policy", default="base", show_default=True,
               help="Name of the logging policy in the suggestions file (the policy that wrote DATA's responses).")
-@click.option("--self-check", "self_check_replays", type=click.IntRange(0), default=0, show_default=True,
-              metavar="N",
-              help="After the analysis, replay it N times (100 is a good start) on data shaped like DATA with a "
-                   "planted truth, and report each estimator's coverage, bias and RMSE there.")
-@click.option("--policies", default=None, help="Comma-separated target policies [default: all in DATA].")
+@policies_option("Only these target policies (all: every target policy in DATA).")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -138,25 +182,30 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @click.option("--plot-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where plots go [default: plots/ beside DATA].")
 @click.option("--no-plots", is_flag=True, help="Skip the plots.")
+@click.option("--fail-on", type=click.Choice(["refuse", "warn"]), default=None,
+              help="Exit with status 1 when an estimate is refused (refuse) or refused or warned about (warn), "
+                   "after printing and writing everything [default: exit 0 whatever the statuses].")
 @quiet_option
-@user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
-         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, covariates_text,
-         calibration, multiplicity, suggest_k, suggestions_file, logging_policy, self_check_replays, policies,
-         truth_path, output, plot_dir, no_plots, quiet):
+         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, self_check_replays,
+         covariates_text, calibration, multiplicity, suggest_k, suggestions_file, logging_policy, policy_names,
+         truth_path, output, plot_dir, no_plots, fail_on, quiet):
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
+    check_data_path(data_path)
     covariates = tuple(c.strip() for c in covariates_text.split(",") if c.strip()) if covariates_text else ()
     if calibration == "two-stage" and not covariates:
         raise click.BadParameter("a two-stage calibration needs --calibration-covariates", param_hint="--calibration")
     dataset = load_dataset(data_path, fresh_draws_dir, judge_scale=judge_scale, oracle_scale=oracle_scale,
                            probe_dir=probe_dir, covariates=covariates)
+    if click.get_current_context().get_parameter_source("jackknife_folds") is ParameterSource.COMMANDLINE:
+        check_jackknife_folds(dataset, oracle_coverage, jackknife_folds)  # the default adapts on its own
     settings = AnalysisSettings(
         estimators=estimators, oracle_coverage=oracle_coverage, seed=seed, ci_level=ci_level,
         inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega,
         jackknife_folds=jackknife_folds, transport_margin=transport_margin, multiplicity=multiplicity,
         calibration_covariates=covariates, calibration=calibration,
-        policies=tuple(p.strip() for p in policies.split(",")) if policies else None,
+        policies=policy_names or None,
     )
     result = analyze(dataset, settings)
     primary = primary_estimator(result)
@@ -176,12 +225,6 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
         if reasons:
             click.echo("Why estimates are flagged:\n" + reasons + "\n")
         click.echo(claim)
-    if suggest_k is not None:
-        from cje.labelling.write import write_suggestions
-
-        target = suggestions_file or data_path.parent / "label_suggestions.jsonl"
-        click.echo(write_suggestions(result, dataset, suggest_k, target, estimator=primary,
-                                     logging_policy=logging_policy, seed=seed))
     if self_check_replays:
         import numpy as np
 
@@ -190,6 +233,12 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
 
         checked = self_check(dataset, settings, n_replays=self_check_replays, rng=np.random.default_rng(seed))
         click.echo(self_check_text(checked))
+    if suggest_k is not None:
+        from cje.labelling.write import write_suggestions
+
+        target = suggestions_file or data_path.parent / "label_suggestions.jsonl"
+        click.echo(write_suggestions(result, dataset, suggest_k, target, estimator=primary,
+                                     logging_policy=logging_policy, seed=seed))
     if output is not None:
         files = _data_files(dataset)
         document = analysis_json(
@@ -211,6 +260,10 @@ def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage,
         written += [differences] if differences is not None else []
         if not quiet:
             click.echo("plots: " + ", ".join(str(p) for p in written))
+    tripped = failed_gate(result, estimators, fail_on)
+    if tripped:
+        click.echo(f"--fail-on {fail_on}: {len(tripped)} estimates: {', '.join(tripped)}", err=True)
+        raise SystemExit(1)
 
 
 def _data_files(dataset) -> list[Path]:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import click
 
-from cje.cli.errors import user_errors_exit_2
+from cje.cli.errors import command
 from cje.cli.options import seed_option
 from cje.errors import CJEError
 from cje.io.atomic import write_json_atomic
@@ -47,7 +47,7 @@ PILOT_JACKKNIFE_FOLDS = 40
 """More groups than the analysis's default: a steadier per-label variance."""
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Pilot dataset JSONL (fresh draws in responses/ beside it, or --fresh-draws-dir).")
 @click.option("--fresh-draws-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -90,7 +90,6 @@ PILOT_JACKKNIFE_FOLDS = 40
 @seed_option
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the plan as JSON.")
-@user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimator, pilot_oracle_coverage, eval_variance,
          calibration_variance, target_policies, judge_cost, oracle_cost, draw_cost, half_width,
          detectable_difference, pair, power, budget, ci_level, jackknife_folds, transport_margin, probe_power,

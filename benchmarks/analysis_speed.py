@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cje.analysis import AnalysisSettings, analyze, estimator_names  # noqa: E402
+from cje.cli.errors import command  # noqa: E402
 from cje.data.load import load_dataset  # noqa: E402
 from cje.io.atomic import write_json_atomic  # noqa: E402
 from cje.plots.save import save_analysis_plots  # noqa: E402
@@ -84,12 +85,15 @@ def time_large(workdir: Path, n_prompts: int) -> dict[str, object]:
             "target_s": 60.0, "target_gib": 4.0}
 
 
-@click.command()
-@click.option("--large-prompts", type=int, default=1_000_000, show_default=True)
+@command()
+@click.option("--large-prompts", type=int, default=1_000_000, show_default=True,
+              help="Prompts of the large benchmark (four policies each).")
 @click.option("--skip-large", is_flag=True, help="Only the 1,000-prompt benchmark.")
-@click.option("--repeats", type=int, default=5, show_default=True)
+@click.option("--repeats", type=int, default=5, show_default=True,
+              help="Runs of the 1,000-prompt benchmark (the median counts).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
-              default=RESULTS / "data", show_default=True, help="Where generated datasets are kept.")
+              default=RESULTS / "data", show_default="benchmarks/results/data",
+              help="Where generated datasets are kept.")
 def main(large_prompts: int, skip_large: bool, repeats: int, workdir: Path) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     report = {"machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "

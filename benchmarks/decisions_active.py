@@ -50,6 +50,7 @@ from benchmarks.lib.decisions import Cell, Row, run_cells  # noqa: E402
 from benchmarks.lib.readme import update_sections  # noqa: E402
 from benchmarks.lib.tables import markdown, num, pct  # noqa: E402
 from cje.analysis import AnalysisSettings, analyze  # noqa: E402
+from cje.cli.errors import command  # noqa: E402
 from cje.data.tables import Dataset  # noqa: E402
 from cje.labelling.suggest import MIN_PREDICTED_GAIN, suggest_labels  # noqa: E402
 from cje.world import simulate_dataset  # noqa: E402
@@ -214,12 +215,12 @@ def probe_table(frame: pd.DataFrame) -> str:
                        rows))
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--seeds", type=click.IntRange(1), default=60, show_default=True)
 @click.option("--budgets", default="50,150", show_default=True, help="Labels K added after the first 50.")
 @click.option("--probe-seeds", type=click.IntRange(0), default=40, show_default=True)
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
+@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
               show_default=True)
 @click.option("--no-readme", is_flag=True)
 @click.option("--quiet", is_flag=True)

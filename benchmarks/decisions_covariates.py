@@ -41,6 +41,7 @@ from benchmarks.lib.decisions import Cell, Row, run_cells  # noqa: E402
 from benchmarks.lib.readme import update_sections  # noqa: E402
 from benchmarks.lib.tables import markdown, num, pct  # noqa: E402
 from cje.analysis import AnalysisSettings, analyze  # noqa: E402
+from cje.cli.errors import command  # noqa: E402
 from cje.world import simulate_dataset  # noqa: E402
 from cje.world.config import WorldConfig  # noqa: E402
 from cje.world.lengths import length_biased_world  # noqa: E402
@@ -148,12 +149,12 @@ def arena_table(rows: list[Row]) -> str:
             + f". Auto chose: {calibration['auto']}.\n")
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--seeds", type=click.IntRange(1), default=80, show_default=True)
 @click.option("--sizes", default="1000,2500", show_default=True)
 @click.option("--coverages", default="0.05,0.1,0.25,0.5", show_default=True)
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
+@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
               show_default=True)
 @click.option("--no-readme", is_flag=True)
 @click.option("--quiet", is_flag=True)

@@ -39,6 +39,7 @@ from benchmarks.lib.readme import update_sections  # noqa: E402
 from benchmarks.lib.tables import markdown, num, pct  # noqa: E402
 from cje.analysis import AnalysisSettings, analyze  # noqa: E402
 from cje.analysis.comparisons import LOGGER  # noqa: E402
+from cje.cli.errors import command  # noqa: E402
 from cje.world import simulate_dataset  # noqa: E402
 
 ESTIMATORS = ("direct", "calibrated-dr-cpo", "mrdr", "tmle", "stacked-dr")
@@ -137,7 +138,7 @@ def tables(summary: dict[str, pd.DataFrame], order: list[str]) -> str:
     return "\n".join(out)
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--seeds", type=click.IntRange(1), default=300, show_default=True)
 @click.option("--sizes", default="500,1000,2500", show_default=True, help="Prompts per simulated dataset.")
 @click.option("--coverages", default="0.05,0.1,0.25,0.5", show_default=True, help="Oracle coverages.")
@@ -146,7 +147,7 @@ def tables(summary: dict[str, pd.DataFrame], order: list[str]) -> str:
 @click.option("--bootstrap-seeds", type=click.IntRange(0), default=150, show_default=True)
 @click.option("--n-bootstrap", type=click.IntRange(100), default=500, show_default=True)
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
+@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
               show_default=True, help="Benchmarks directory (results/, tables/, README.md).")
 @click.option("--no-readme", is_flag=True, help="Do not rewrite the README section.")
 @click.option("--quiet", is_flag=True)

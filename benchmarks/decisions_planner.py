@@ -39,6 +39,7 @@ from benchmarks.lib.decisions import Cell, Row, run_cells  # noqa: E402
 from benchmarks.lib.readme import update_sections  # noqa: E402
 from benchmarks.lib.tables import markdown, num, pct  # noqa: E402
 from cje.analysis import AnalysisSettings, analyze  # noqa: E402
+from cje.cli.errors import command  # noqa: E402
 from cje.planning.allocation import Costs, Kind, Requirement, cheapest_plan, fixed_ratio_plan  # noqa: E402
 from cje.planning.pilot import pilot_components  # noqa: E402
 from cje.planning.variance import Components, one_sided  # noqa: E402
@@ -203,11 +204,11 @@ def summarise(entries: list[dict], realised: pd.DataFrame, truth_difference: flo
     return "\n".join(text)
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--pilots", type=click.IntRange(1), default=3, show_default=True)
 @click.option("--runs", type=click.IntRange(2), default=40, show_default=True, help="Realisations per plan.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
+@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
               show_default=True)
 @click.option("--no-readme", is_flag=True)
 @click.option("--quiet", is_flag=True)

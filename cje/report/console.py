@@ -138,6 +138,8 @@ def best_policy_claim(result: AnalysisResult, estimator: str) -> str:
         else:
             claim += (f", but not separated from {runner} ({runner_value:.3f}): the {level:.0%} "
                       "intervals overlap, so the order of the two is not established.")
+    else:
+        claim += "."
     if refused:
         claim += f" Not ranked (refused): {', '.join(refused)}."
     return claim

@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 import generate_arena_data
-from cje.pipeline.paths import DataPaths
+from cje.pipeline.records import DataPaths
 from pipeline_steps import add_scores_with_resume, build_dataset
 
 from .helpers import env_for, read_jsonl, small_prompts_file
