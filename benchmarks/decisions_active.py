@@ -28,9 +28,13 @@ spread over all target policies; scored by the share of honest policies
 whose check is then decided, and the direct estimates' width.
 
 \b
-Outputs: benchmarks/results/decisions/active.jsonl (append-only; rerunning
-resumes), benchmarks/tables/decisions-active.md and the decisions-active
-section of benchmarks/README.md.
+Outputs in --output-dir: the append-only cell logs (rerunning resumes) and
+decisions-active.md; --readme also writes benchmarks/tables/decisions-active.md
+and the decisions-active section of benchmarks/README.md.
+
+\b
+Example:
+  .venv/bin/python benchmarks/decisions_active.py --readme
 """
 
 from __future__ import annotations
@@ -46,8 +50,16 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.lib.decisions import Cell, Row, run_cells  # noqa: E402
-from benchmarks.lib.readme import update_sections  # noqa: E402
+from benchmarks.lib.decisions import (  # noqa: E402
+    Cell,
+    Row,
+    jobs_option,
+    output_dir_option,
+    publish,
+    quiet_option,
+    readme_option,
+    run_cells,
+)
 from benchmarks.lib.tables import markdown, num, pct  # noqa: E402
 from cje.analysis import AnalysisSettings, analyze  # noqa: E402
 from cje.cli.errors import command  # noqa: E402
@@ -216,30 +228,26 @@ def probe_table(frame: pd.DataFrame) -> str:
 
 
 @command(help=__doc__)
-@click.option("--seeds", type=click.IntRange(1), default=60, show_default=True)
-@click.option("--budgets", default="50,150", show_default=True, help="Labels K added after the first 50.")
-@click.option("--probe-seeds", type=click.IntRange(0), default=40, show_default=True)
-@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
-              show_default=True)
-@click.option("--no-readme", is_flag=True)
-@click.option("--quiet", is_flag=True)
-def main(seeds, budgets, probe_seeds, jobs, out, no_readme, quiet):
-    log = out / "results" / "decisions"
+@click.option("--seeds", type=click.IntRange(1), default=60, show_default=True,
+              help="Seeds per world and budget of the logged-label runs.")
+@click.option("--budgets", default="50,150", show_default=True,
+              help="Comma-separated labels K added after the first 50.")
+@click.option("--probe-seeds", type=click.IntRange(0), default=40, show_default=True,
+              help="Seeds of the probe-label runs (0: none).")
+@jobs_option
+@output_dir_option
+@readme_option
+@quiet_option
+def main(seeds, budgets, probe_seeds, jobs, out, readme, quiet):
     cells = [{"world": w, "k": int(k), "seed": s} for w in WORLDS for k in budgets.split(",") for s in range(seeds)]
-    logged = pd.DataFrame(run_cells(logged_cell, cells, log / "active_logged.jsonl", jobs=jobs, quiet=quiet,
+    logged = pd.DataFrame(run_cells(logged_cell, cells, out / "active_logged.jsonl", jobs=jobs, quiet=quiet,
                                     label="logged labels"))
     text = logged_table(logged)
     if probe_seeds:
         probes = pd.DataFrame(run_cells(probe_cell, [{"seed": s} for s in range(probe_seeds)],
-                                        log / "active_probes.jsonl", jobs=jobs, quiet=quiet, label="probe labels"))
+                                        out / "active_probes.jsonl", jobs=jobs, quiet=quiet, label="probe labels"))
         text += probe_table(probes)
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    (out / "tables" / "decisions-active.md").write_text(text, encoding="utf-8")
-    if not no_readme:
-        update_sections(out / "README.md", {"decisions-active": text})
-    if not quiet:
-        click.echo(text)
+    publish(text, "active", out, readme=readme, quiet=quiet)
 
 
 if __name__ == "__main__":

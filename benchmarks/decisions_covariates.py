@@ -20,9 +20,13 @@ with and without the length covariate at every available label, beside each
 policy's probe-slice mean (50 labels: a noisy truth, SE about 0.03).
 
 \b
-Outputs: benchmarks/results/decisions/covariates.jsonl (append-only; rerunning
-resumes), benchmarks/tables/decisions-covariates.md and the
-decisions-covariates section of benchmarks/README.md.
+Outputs in --output-dir: the append-only cell logs (rerunning resumes) and
+decisions-covariates.md; --readme also writes benchmarks/tables/decisions-covariates.md
+and the decisions-covariates section of benchmarks/README.md.
+
+\b
+Example:
+  .venv/bin/python benchmarks/decisions_covariates.py --readme
 """
 
 from __future__ import annotations
@@ -37,8 +41,16 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.lib.decisions import Cell, Row, run_cells  # noqa: E402
-from benchmarks.lib.readme import update_sections  # noqa: E402
+from benchmarks.lib.decisions import (  # noqa: E402
+    Cell,
+    Row,
+    jobs_option,
+    output_dir_option,
+    publish,
+    quiet_option,
+    readme_option,
+    run_cells,
+)
 from benchmarks.lib.tables import markdown, num, pct  # noqa: E402
 from cje.analysis import AnalysisSettings, analyze  # noqa: E402
 from cje.cli.errors import command  # noqa: E402
@@ -150,29 +162,25 @@ def arena_table(rows: list[Row]) -> str:
 
 
 @command(help=__doc__)
-@click.option("--seeds", type=click.IntRange(1), default=80, show_default=True)
-@click.option("--sizes", default="1000,2500", show_default=True)
-@click.option("--coverages", default="0.05,0.1,0.25,0.5", show_default=True)
-@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
-              show_default=True)
-@click.option("--no-readme", is_flag=True)
-@click.option("--quiet", is_flag=True)
-def main(seeds, sizes, coverages, jobs, out, no_readme, quiet):
+@click.option("--seeds", type=click.IntRange(1), default=40, show_default=True,
+              help="Seeds per world, sample size and oracle coverage.")
+@click.option("--sizes", default="1000,2500", show_default=True,
+              help="Comma-separated prompt counts of the simulated datasets.")
+@click.option("--oracle-coverage", "coverages", default="0.05,0.1,0.25,0.5", show_default=True,
+              help="Comma-separated oracle coverages (shares of the labels each analysis keeps).")
+@jobs_option
+@output_dir_option
+@readme_option
+@quiet_option
+def main(seeds, sizes, coverages, jobs, out, readme, quiet):
     cells = [{"world": w, "n": int(n), "coverage": float(c), "seed": s} for w in WORLDS for n in sizes.split(",")
              for c in coverages.split(",") for s in range(seeds)]
-    rows = run_cells(covariate_cell, cells, out / "results" / "decisions" / "covariates.jsonl", jobs=jobs,
-                     quiet=quiet, label="covariates")
+    rows = run_cells(covariate_cell, cells, out / "covariates.jsonl", jobs=jobs, quiet=quiet, label="covariates")
     text = ("Simulator without probe slices; 'RMSE change' is against the judge-score-only (monotone) map of the "
             "same runs.\n" + simulator_tables(pd.DataFrame(rows)))
     if (ARENA / "logged_data.jsonl").exists():
         text += arena_table(arena_rows())
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    (out / "tables" / "decisions-covariates.md").write_text(text, encoding="utf-8")
-    if not no_readme:
-        update_sections(out / "README.md", {"decisions-covariates": text})
-    if not quiet:
-        click.echo(text)
+    publish(text, "covariates", out, readme=readme, quiet=quiet)
 
 
 if __name__ == "__main__":

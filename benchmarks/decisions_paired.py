@@ -13,13 +13,13 @@ parallel_universe_prompt, premium and the logging policy (true differences
 left out (every estimator borrowing the logger's calibration is biased there).
 
 \b
-Outputs: benchmarks/results/decisions/paired.jsonl (append-only cell log;
-rerunning resumes), benchmarks/tables/decisions-paired.md, and the
-decisions-paired section of benchmarks/README.md.
+Outputs in --output-dir: the append-only cell logs (rerunning resumes) and
+decisions-paired.md; --readme also writes benchmarks/tables/decisions-paired.md
+and the decisions-paired section of benchmarks/README.md.
 
 \b
 Example:
-  .venv/bin/python benchmarks/decisions_paired.py --jobs 1 --seeds 300
+  .venv/bin/python benchmarks/decisions_paired.py --jobs 1 --readme
 """
 
 from __future__ import annotations
@@ -34,8 +34,16 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.lib.decisions import Cell, Row, run_cells  # noqa: E402
-from benchmarks.lib.readme import update_sections  # noqa: E402
+from benchmarks.lib.decisions import (  # noqa: E402
+    Cell,
+    Row,
+    jobs_option,
+    output_dir_option,
+    publish,
+    quiet_option,
+    readme_option,
+    run_cells,
+)
 from benchmarks.lib.tables import markdown, num, pct  # noqa: E402
 from cje.analysis import AnalysisSettings, analyze  # noqa: E402
 from cje.analysis.comparisons import LOGGER  # noqa: E402
@@ -139,38 +147,36 @@ def tables(summary: dict[str, pd.DataFrame], order: list[str]) -> str:
 
 
 @command(help=__doc__)
-@click.option("--seeds", type=click.IntRange(1), default=300, show_default=True)
-@click.option("--sizes", default="500,1000,2500", show_default=True, help="Prompts per simulated dataset.")
-@click.option("--coverages", default="0.05,0.1,0.25,0.5", show_default=True, help="Oracle coverages.")
+@click.option("--seeds", type=click.IntRange(1), default=200, show_default=True,
+              help="Seeds per sample size and oracle coverage.")
+@click.option("--sizes", default="500,1000,2500", show_default=True,
+              help="Comma-separated prompt counts of the simulated datasets.")
+@click.option("--oracle-coverage", "coverages", default="0.05,0.1,0.25,0.5", show_default=True,
+              help="Comma-separated oracle coverages (shares of the labels each analysis keeps).")
 @click.option("--bootstrap-sizes", default="1000", show_default=True,
               help="Sizes also run with --inference bootstrap (direct only); empty for none.")
-@click.option("--bootstrap-seeds", type=click.IntRange(0), default=150, show_default=True)
-@click.option("--n-bootstrap", type=click.IntRange(100), default=500, show_default=True)
-@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
-              show_default=True, help="Benchmarks directory (results/, tables/, README.md).")
-@click.option("--no-readme", is_flag=True, help="Do not rewrite the README section.")
-@click.option("--quiet", is_flag=True)
-def main(seeds, sizes, coverages, bootstrap_sizes, bootstrap_seeds, n_bootstrap, jobs, out, no_readme, quiet):
+@click.option("--bootstrap-seeds", type=click.IntRange(0), default=100, show_default=True,
+              help="Seeds per oracle coverage of the bootstrap runs.")
+@click.option("--n-bootstrap", type=click.IntRange(100), default=500, show_default=True,
+              help="Bootstrap replicates of the bootstrap runs.")
+@jobs_option
+@output_dir_option
+@readme_option
+@quiet_option
+def main(seeds, sizes, coverages, bootstrap_sizes, bootstrap_seeds, n_bootstrap, jobs, out, readme, quiet):
     sizes_list = [int(s) for s in sizes.split(",")]
     coverage_list = [float(c) for c in coverages.split(",")]
     cells = [{"n": n, "coverage": c, "seed": s, "inference": "jackknife"}
              for n in sizes_list for c in coverage_list for s in range(seeds)]
     cells += [{"n": int(n), "coverage": c, "seed": s, "inference": "bootstrap", "n_bootstrap": n_bootstrap}
               for n in bootstrap_sizes.split(",") if n for c in coverage_list for s in range(bootstrap_seeds)]
-    rows = run_cells(paired_cell, cells, out / "results" / "decisions" / "paired.jsonl", jobs=jobs, quiet=quiet,
-                     label="paired")
+    rows = run_cells(paired_cell, cells, out / "paired.jsonl", jobs=jobs, quiet=quiet, label="paired")
     frame = pd.DataFrame(rows)
     order = [e for e in (*ESTIMATORS, "direct+bootstrap") if e in set(frame["estimator"])]
     text = (f"Simulator, {seeds} seeds per (size, coverage) for the influence-function rows (sizes {sizes}); "
             f"direct+bootstrap: {bootstrap_seeds} seeds at n = {bootstrap_sizes}, B = {n_bootstrap}. "
             "Adjustment: Holm over each run's family.\n\n" + tables(summarise(frame), order))
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    (out / "tables" / "decisions-paired.md").write_text(text, encoding="utf-8")
-    if not no_readme:
-        update_sections(out / "README.md", {"decisions-paired": text})
-    if not quiet:
-        click.echo(text)
+    publish(text, "paired", out, readme=readme, quiet=quiet)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,13 @@ premium > clone are compared with the plan's prediction at the true difference
 (5-100%) for the same goal; for one goal the fixed-share plans are realised too.
 
 \b
-Outputs: benchmarks/results/decisions/planner_*.jsonl (append-only logs;
-rerunning resumes), benchmarks/tables/decisions-planner.md and the
-decisions-planner section of benchmarks/README.md.
+Outputs in --output-dir: the append-only cell logs (rerunning resumes) and
+decisions-planner.md; --readme also writes benchmarks/tables/decisions-planner.md
+and the decisions-planner section of benchmarks/README.md.
+
+\b
+Example:
+  .venv/bin/python benchmarks/decisions_planner.py --readme
 """
 
 from __future__ import annotations
@@ -35,8 +39,16 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.lib.decisions import Cell, Row, run_cells  # noqa: E402
-from benchmarks.lib.readme import update_sections  # noqa: E402
+from benchmarks.lib.decisions import (  # noqa: E402
+    Cell,
+    Row,
+    jobs_option,
+    output_dir_option,
+    publish,
+    quiet_option,
+    readme_option,
+    run_cells,
+)
 from benchmarks.lib.tables import markdown, num, pct  # noqa: E402
 from cje.analysis import AnalysisSettings, analyze  # noqa: E402
 from cje.cli.errors import command  # noqa: E402
@@ -205,17 +217,15 @@ def summarise(entries: list[dict], realised: pd.DataFrame, truth_difference: flo
 
 
 @command(help=__doc__)
-@click.option("--pilots", type=click.IntRange(1), default=3, show_default=True)
+@click.option("--pilots", type=click.IntRange(1), default=3, show_default=True, help="Pilot datasets planned from.")
 @click.option("--runs", type=click.IntRange(2), default=40, show_default=True, help="Realisations per plan.")
-@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True)
-@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "benchmarks",
-              show_default=True)
-@click.option("--no-readme", is_flag=True)
-@click.option("--quiet", is_flag=True)
-def main(pilots, runs, jobs, out, no_readme, quiet):
-    results = out / "results" / "decisions"
+@jobs_option
+@output_dir_option
+@readme_option
+@quiet_option
+def main(pilots, runs, jobs, out, readme, quiet):
     pilot_rows = pd.DataFrame(run_cells(pilot_cell, [{"pilot": p} for p in range(pilots)],
-                                        results / "planner_pilots.jsonl", jobs=jobs, quiet=quiet, label="pilots"))
+                                        out / "planner_pilots.jsonl", jobs=jobs, quiet=quiet, label="pilots"))
     entries = plans(pilot_rows)
     sizes = {(e["plan"].n_prompts, e["plan"].n_labels) for e in entries}
     first = entries[0]["pilot"]
@@ -223,16 +233,11 @@ def main(pilots, runs, jobs, out, no_readme, quiet):
         if e["goal"] == "half-width 0.015" and e["estimator"] == "direct" and e["pilot"] == first:
             sizes |= {(e["fixed"][f].n_prompts, e["fixed"][f].n_labels) for f in REALISED_FRACTIONS}
     cells = [{"n": n, "m": m, "seed": s} for n, m in sorted(sizes) for s in range(runs)]
-    realised = pd.DataFrame(run_cells(realise_cell, cells, results / "planner_runs.jsonl", jobs=jobs, quiet=quiet,
+    realised = pd.DataFrame(run_cells(realise_cell, cells, out / "planner_runs.jsonl", jobs=jobs, quiet=quiet,
                                       label="realisations"))
     truth = simulate_dataset(10, seed=0).truth
-    text = summarise(entries, realised, truth[PAIR[0]] - truth[PAIR[1]])
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    (out / "tables" / "decisions-planner.md").write_text(text, encoding="utf-8")
-    if not no_readme:
-        update_sections(out / "README.md", {"decisions-planner": text})
-    if not quiet:
-        click.echo(text)
+    publish(summarise(entries, realised, truth[PAIR[0]] - truth[PAIR[1]]), "planner", out, readme=readme,
+            quiet=quiet)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+import click
 from tqdm import tqdm
 
 Cell = dict[str, Any]
@@ -81,3 +82,30 @@ def run_cells(function: Callable[[Cell], list[Row]], cells: Iterable[Cell], log:
             done[cell_key(cell)] = rows
             bar.update()
     return [row for cell in cells for row in done[cell_key(cell)]]
+
+
+BENCHMARKS = Path(__file__).resolve().parent.parent
+RESULTS = BENCHMARKS / "results" / "decisions"
+
+output_dir_option = click.option(
+    "--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=RESULTS,
+    show_default="benchmarks/results/decisions", help="Directory for the cell logs and the tables.")
+readme_option = click.option(
+    "--readme", is_flag=True,
+    help="Also copy the tables to benchmarks/tables/ and rewrite this benchmark's section of benchmarks/README.md.")
+jobs_option = click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes.")
+quiet_option = click.option("--quiet", is_flag=True, help="No progress bar and no tables on the terminal.")
+
+
+def publish(text: str, name: str, out: Path, *, readme: bool, quiet: bool) -> None:
+    """Write ``decisions-<name>.md`` to ``out`` (and, with ``readme``, to
+    benchmarks/tables/ and the README section of that name)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"decisions-{name}.md").write_text(text, encoding="utf-8")
+    if readme:
+        from benchmarks.lib.readme import update_sections
+
+        (BENCHMARKS / "tables" / f"decisions-{name}.md").write_text(text, encoding="utf-8")
+        update_sections(BENCHMARKS / "README.md", {f"decisions-{name}": text})
+    if not quiet:
+        click.echo(text)

@@ -11,18 +11,18 @@ from benchmarks import decisions_active, decisions_covariates, decisions_paired,
 
 
 def _run(module, arguments, output_dir):
-    result = CliRunner().invoke(module.main, [*arguments, "--output-dir", str(output_dir), "--no-readme", "--quiet"],
+    result = CliRunner().invoke(module.main, [*arguments, "--output-dir", str(output_dir), "--quiet"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return (output_dir / "tables" / f"decisions-{module.__name__.rsplit('_', 1)[-1]}.md").read_text()
+    return (output_dir / f"decisions-{module.__name__.rsplit('_', 1)[-1]}.md").read_text()
 
 
 def test_paired_benchmark_runs_and_resumes(tmp_path):
-    arguments = ["--seeds", "2", "--sizes", "300", "--coverages", "0.25", "--bootstrap-sizes", "300",
+    arguments = ["--seeds", "2", "--sizes", "300", "--oracle-coverage", "0.25", "--bootstrap-sizes", "300",
                  "--bootstrap-seeds", "1", "--n-bootstrap", "100"]
     table = _run(decisions_paired, arguments, tmp_path)
     assert "Paired 95% CI coverage" in table and "direct+bootstrap" in table and "wrong sign" in table
-    log = tmp_path / "results" / "decisions" / "paired.jsonl"
+    log = tmp_path / "paired.jsonl"
     lines = log.read_text().count("\n")
     assert _run(decisions_paired, arguments, tmp_path) == table  # resumed: nothing recomputed
     assert log.read_text().count("\n") == lines
@@ -35,7 +35,7 @@ def test_planner_benchmark(tmp_path):
 
 @pytest.mark.slow
 def test_covariate_benchmark(tmp_path):
-    table = _run(decisions_covariates, ["--seeds", "1", "--sizes", "400", "--coverages", "0.25"], tmp_path)
+    table = _run(decisions_covariates, ["--seeds", "1", "--sizes", "400", "--oracle-coverage", "0.25"], tmp_path)
     assert "length-biased world" in table and "default world" in table
 
 

@@ -33,6 +33,11 @@ ENTRY_POINTS = {
     "speed_probe.py": "benchmarks.lib.speed_probe",
     "adversarial.py": "benchmarks.adversarial",
     "self_check.py": "benchmarks.self_check",
+    "plan_labels.py": "plan_labels",
+    "decisions_paired.py": "benchmarks.decisions_paired",
+    "decisions_planner.py": "benchmarks.decisions_planner",
+    "decisions_covariates.py": "benchmarks.decisions_covariates",
+    "decisions_active.py": "benchmarks.decisions_active",
 }
 
 
