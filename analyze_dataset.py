@@ -26,25 +26,13 @@ from pathlib import Path
 
 import click
 
-from cje.analysis import AnalysisSettings, analyze, estimator_names
-from cje.analysis.settings import INFERENCE_CHOICES
+# Only light modules here: --help must appear at once. The analysis itself
+# (numpy, scipy) is imported inside main().
+from cje.analysis.registry import estimator_names
+from cje.choices import DEFAULT_TRANSPORT_MARGIN, INFERENCE_CHOICES, OMEGA_CHOICES, SCALE_CHOICES
 from cje.cli.errors import user_errors_exit_2
 from cje.cli.options import quiet_option, seed_option
-from cje.data.load import load_dataset
-from cje.data.scales import SCALE_CHOICES
-from cje.diagnostics.transport import DEFAULT_MARGIN
 from cje.errors import CJEError
-from cje.estimators.mrdr import OMEGA_CHOICES
-from cje.io.atomic import write_json_atomic
-from cje.report.console import (
-    best_policy_claim,
-    comparison_table,
-    primary_estimator,
-    reasons_text,
-    results_table,
-    transport_text,
-)
-from cje.report.json_output import analysis_json, files_digest
 
 
 def parse_estimators(value: str) -> tuple[str, ...]:
@@ -101,7 +89,7 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 @click.option("--jackknife-folds", type=click.IntRange(2), default=10, show_default=True,
               help="Oracle folds for the calibration-variance jackknife.")
 @click.option("--transport-margin", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=DEFAULT_MARGIN, show_default=True,
+              default=DEFAULT_TRANSPORT_MARGIN, show_default=True,
               help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
                    "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
 @click.option("--policies", default=None, help="Comma-separated target policies [default: all in DATA].")
@@ -117,6 +105,19 @@ def read_truth(path: Path | None) -> dict[str, float] | None:
 def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
          ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, policies, truth_path, output,
          plot_dir, no_plots, quiet):
+    from cje.analysis import AnalysisSettings, analyze
+    from cje.data.load import load_dataset
+    from cje.io.atomic import write_json_atomic
+    from cje.report.console import (
+        best_policy_claim,
+        comparison_table,
+        primary_estimator,
+        reasons_text,
+        results_table,
+        transport_text,
+    )
+    from cje.report.json_output import analysis_json, files_digest
+
     estimators = parse_estimators(estimator_text)
     truth = read_truth(truth_path)
     dataset = load_dataset(data_path, fresh_draws_dir, judge_scale=judge_scale, oracle_scale=oracle_scale,
