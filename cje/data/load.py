@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from cje.data.columns import field_values, float_column, prompt_ids, target_logprobs
 from cje.data.jsonl import MAX_PROBLEMS, MISSING, ParsedFile, ProblemLog, parse_jsonl
+from cje.data.keys import duplicates
 from cje.data.probes import attach_probe_labels
 from cje.data.scales import AMBIGUOUS, detect_scale, outside, to_unit
 from cje.data.tables import Dataset, FreshTable, LoggedTable
@@ -87,8 +87,7 @@ def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | Non
     kept = ParsedFile(parsed.source, [r for r, u in zip(parsed.rows, usable) if u], parsed.lines[usable])
     ids = prompt_ids(kept, log, unique=False)
     draw = [row.get("draw_idx", 0) for row in kept.rows]
-    keys = pd.MultiIndex.from_arrays([pd.Index(ids, dtype=object), pd.Index(draw, dtype=object)])
-    for i in np.flatnonzero(keys.duplicated())[:MAX_PROBLEMS]:
+    for i, _first in duplicates(list(zip(ids.tolist(), draw)))[:MAX_PROBLEMS]:
         log.add(kept.source, kept.at(i), "prompt_id", f"duplicate draw ({ids[i]}, draw_idx {draw[i]})")
     oracle = float_column(field_values(kept.rows, "oracle_label"), kept, "oracle_label", log,
                           nullable=True, missing_ok=True)
