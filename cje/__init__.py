@@ -1,0 +1,29 @@
+"""arena-cje: calibrated off-policy estimates of an oracle metric from judge
+scores, a slice of oracle labels and teacher-forced log-probabilities.
+
+    >>> import cje
+    >>> result = cje.analyze("data/cje_dataset.jsonl", estimators="stacked-dr", oracle_coverage=0.25)  # doctest: +SKIP
+
+``analyze`` returns a :class:`~cje.results.Results`; ``sweep`` runs several
+oracle coverages and returns a :class:`~cje.sweep.Sweep`. Both load on first
+use, so ``import cje`` (and every script's ``--help``) stays instant.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cje.results import Results, analyze
+    from cje.sweep import Sweep, sweep
+
+_HOMES = {"analyze": "results", "Results": "results", "sweep": "sweep", "Sweep": "sweep"}
+
+__all__ = ["Results", "Sweep", "analyze", "sweep"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
