@@ -20,7 +20,7 @@ from cje.report.console import data_summary
 from cje.report.document import SCHEMA_VERSION, estimate_json, transport_json
 from cje.report.flags import policy_flags
 from cje.report.provenance import Provenance, versions
-from cje.report.words import run_words, tail_words
+from cje.report.words import labels_words, tail_words
 
 if TYPE_CHECKING:
     from cje.results import Results
@@ -34,6 +34,7 @@ padding-bottom:4px}.sub{color:#5a6473;margin:0 0 16px}
 section{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:6px 18px 14px;margin-top:18px}
 table{border-collapse:collapse;width:100%;font-size:.88rem;margin:8px 0}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eceef2;vertical-align:top}
+td:first-child,td:nth-child(2){white-space:nowrap}
 th{background:#f0f2f5;font-weight:600}td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 .status{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:.8rem}
 .ok{background:#dff3e4;color:#1b6b34}.warn{background:#fff1cc;color:#7a5200}.refuse{background:#fbdcdc;color:#8f1d1d}
@@ -42,6 +43,7 @@ code{background:#f0f2f5;padding:0 4px;border-radius:3px;font-size:.85em}
 img{max-width:100%;height:auto;display:block;margin:8px 0}
 ul{margin:6px 0 6px 18px;padding:0}li{margin:3px 0}
 .muted{color:#6b7482;font-size:.85rem}.code{font-family:ui-monospace,monospace;font-size:.8rem}
+pre{white-space:pre-wrap;overflow-wrap:anywhere}
 """
 
 
@@ -78,7 +80,9 @@ def report_html(results: Results) -> str:
         _section("Settings and provenance", _settings(results) + _provenance(results.provenance)),
     ]
     title = f"Policy evaluation · {results.data_label}"
-    subtitle = f"{', '.join(result.settings.estimators)} · {run_words(result, results.data_label)}"
+    settings = result.settings
+    subtitle = (f"estimators {', '.join(settings.estimators)} · oracle coverage {settings.oracle_coverage:g} "
+                f"({labels_words(result)}) · seed {settings.seed}")
     return _page(title, subtitle, results.provenance, sections)
 
 
