@@ -105,6 +105,10 @@ def parse_coverages(_ctx: click.Context, _param: click.Parameter, value: str) ->
               default=DEFAULT_TRANSPORT_MARGIN, show_default=True,
               help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
                    "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
+@click.option("--self-check", "self_check_replays", type=click.IntRange(0), default=0, show_default=True,
+              metavar="N",
+              help="After the analysis, replay it N times (100 is a good start) on data shaped like DATA with a "
+                   "planted truth, and report each estimator's coverage, bias and RMSE there.")
 @click.option("--policies", default=None, help="Comma-separated target policies [default: all in DATA].")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
@@ -120,8 +124,10 @@ def parse_coverages(_ctx: click.Context, _param: click.Parameter, value: str) ->
 @quiet_option
 @user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, judge_scale, oracle_scale, ci_level,
-         inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, policies, truth_path, output,
-         output_csv, report, plot_dir, no_plots, quiet):
+         inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, self_check_replays, policies,
+         truth_path, output, output_csv, report, plot_dir, no_plots, quiet):
+    if self_check_replays and len(coverages) > 1:
+        raise click.UsageError("--self-check replays one analysis: give a single --oracle-coverage")
     options = dict(
         fresh_draws=fresh_draws_dir, probes=probe_dir, estimators=estimators, seed=seed, ci_level=ci_level,
         inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega, jackknife_folds=jackknife_folds,
@@ -138,6 +144,8 @@ def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, jud
 
         outcome = sweep(data_path, coverages, **options)
     click.echo(outcome.summary(quiet=quiet))
+    if self_check_replays:
+        click.echo(outcome.self_check_text(self_check_replays))
     written = []
     for path, write in ((output, outcome.write_json), (output_csv, outcome.write_csv), (report, outcome.write_report)):
         if path is not None:

@@ -120,6 +120,19 @@ class Results:
         weight health, overlap, judge shift, label support, transport."""
         return self.analysis.policies[policy]
 
+    def self_check_text(self, n_replays: int) -> str:
+        """Replay this analysis ``n_replays`` times on data shaped like this
+        dataset with a planted truth (see :mod:`cje.analysis.selfcheck`) and
+        say how each estimator fared there."""
+        import numpy as np
+
+        from cje.analysis.selfcheck import self_check
+        from cje.report.selfcheck import self_check_text
+
+        checked = self_check(self.dataset, self.settings, n_replays=n_replays,
+                             rng=np.random.default_rng(self.settings.seed))
+        return self_check_text(checked)
+
     # ---- views -----------------------------------------------------------
     def summary(self, *, quiet: bool = False) -> str:
         """What the command line prints: the data, one table per estimator,

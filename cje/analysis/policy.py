@@ -14,6 +14,7 @@ from cje.data.tables import Dataset
 from cje.diagnostics.calibration import label_support
 from cje.diagnostics.judge import JudgeShift, judge_shift
 from cje.diagnostics.overlap import (
+    DIFFERENT_COVERAGE_BELOW,
     SUPPORT_GAP_BELOW,
     MeanWeight,
     TargetCoverage,
@@ -74,6 +75,19 @@ class PolicySummary:
             return False
         return bool(self.mean_weight.ci()[1] < SUPPORT_GAP_BELOW)
 
+    @property
+    def differences(self) -> tuple[str, ...]:
+        """Evidence that this policy writes responses unlike the logger's, in
+        words: where it does, the calibration's transport must be checked."""
+        found = []
+        if self.judge_shift is not None and self.judge_shift.shifted:
+            found.append(f"its judge scores are distributed differently (KS {self.judge_shift.statistic:.2f})")
+        if self.support_gap and self.mean_weight is not None:
+            found.append(f"the raw weights average {self.mean_weight.value:.2f}, not 1 (a support gap)")
+        if self.coverage is not None and self.coverage.share < DIFFERENT_COVERAGE_BELOW:
+            found.append(f"only {self.coverage.share:.0%} of its own responses are ones the logger writes")
+        return tuple(found)
+
 
 def summarize_policy(dataset: Dataset, inputs: PolicyInputs, model: RewardModel | None, *,
                      refits: tuple[RewardModel, ...], variance_cap: float, margin: float) -> PolicySummary:
@@ -114,6 +128,7 @@ def _transport(summary: PolicySummary, model: RewardModel, refits: tuple[RewardM
         orthogonality = orthogonality_check(inputs.weight, model.outcome[inputs.rows],
                                             model.out_of_fold[inputs.rows], labelled)
         # Within a support gap the logged rows cannot vouch for the unseen mass.
-        raw_ess = 0.0 if summary.support_gap else summary.weights.ess_raw
+        uncovered = summary.coverage is not None and summary.coverage.share < DIFFERENT_COVERAGE_BELOW
+        raw_ess = 0.0 if summary.support_gap or uncovered else summary.weights.ess_raw
         effective = effective_labels(inputs.weight, labelled)
     return transport_verdict(own, orthogonality, margin=margin, raw_ess=raw_ess, effective_labelled_rows=effective)

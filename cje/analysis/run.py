@@ -281,7 +281,7 @@ def status_of(outcome: Outcome, summary: PolicySummary, facts: RunFacts, setting
     policy_facts = PolicyFacts(
         weights=summary.weights, mean_weight=summary.mean_weight, coverage=summary.coverage,
         weight_calibration_shift=summary.weight_calibration_shift, calibration=facts.calibration,
-        transport=summary.transport, judge_shift=summary.judge_shift, label_support=summary.label_support,
+        transport=summary.transport, differences=summary.differences, label_support=summary.label_support,
     )
     use = Use(map_used=map_used(outcome.estimator, facts.calibrated), own_labels=outcome.own_labels)
     return gate(outcome, get_spec(outcome.estimator).gates, policy_facts, use, ci_level=settings.ci_level)

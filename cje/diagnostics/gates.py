@@ -11,7 +11,7 @@ Overlap (IPS family, which rely on the weights alone):
     healthy here while the estimate stays wrong, so the gate reads raw weights;
   * refuse on a support gap: the mean raw weight's 95% interval lies below
     0.95 (at least 5% of the target's mass is where the logger never goes), or
-    under 70% of the target's own draws are ones the logger could produce;
+    under 90% of the target's own draws are ones the logger could produce;
   * warn if raw ESS < 10%, the top 1% of rows hold over half the weight, the
     Hill tail index < 2, the calibrated ESS < 30% (calibrated IPS), the mean
     raw weight is significantly above 1.05 (inconsistent log-probs), or
@@ -48,8 +48,8 @@ from enum import StrEnum
 import numpy as np
 
 from cje.diagnostics.gate_names import Gate
-from cje.diagnostics.judge import JudgeInformation, JudgeShift
-from cje.diagnostics.overlap import SUPPORT_GAP_BELOW, MeanWeight, TargetCoverage
+from cje.diagnostics.judge import JudgeInformation
+from cje.diagnostics.overlap import DIFFERENT_COVERAGE_BELOW, SUPPORT_GAP_BELOW, MeanWeight, TargetCoverage
 from cje.diagnostics.reasons import Reason, ReasonCode
 from cje.diagnostics.transport import Audit, TransportVerdict
 from cje.diagnostics.weights import Difference, WeightDiagnostics
@@ -62,7 +62,6 @@ WARN_HILL_INDEX = 2.0
 WARN_TOP1_SHARE = 0.5
 WARN_CALIBRATED_ESS = 0.30
 WARN_MEAN_WEIGHT_ABOVE = 1.05
-REFUSE_TARGET_COVERAGE = 0.70
 WARN_WEIGHT_CALIBRATION_SHIFT = 0.01
 WARN_CALIBRATION_RMSE = 0.25
 WARN_FEW_LABELS = 30
@@ -110,7 +109,7 @@ class PolicyFacts:
     weight_calibration_shift: Difference | None = None
     calibration: CalibrationFacts | None = None
     transport: TransportVerdict | None = None
-    judge_shift: JudgeShift | None = None
+    differences: tuple[str, ...] = ()
     label_support: float | None = None
 
 
@@ -220,7 +219,7 @@ def _support(mean_weight: MeanWeight | None, coverage: TargetCoverage | None, ve
             verdict.warn(ReasonCode.WEIGHTS_INCONSISTENT,
                          f"the raw weights average {mean_weight.value:.3g} (95% CI from {low:.3g}), above the 1 that "
                          "consistent log-probabilities give: the log-probs are noisy or computed inconsistently")
-    if coverage is not None and coverage.share < REFUSE_TARGET_COVERAGE:
+    if coverage is not None and coverage.share < DIFFERENT_COVERAGE_BELOW:
         verdict.refuse(ReasonCode.SUPPORT_GAP,
                        f"only {coverage.share:.0%} of this policy's own responses are ones the logger produces at "
                        f"least 1% as often: the logged data barely visit where this policy puts its mass")
@@ -266,12 +265,12 @@ def _transport(facts: PolicyFacts, verdict: _Verdict) -> None:
                        f"the judge calibration misses this policy{gap} (beyond the ±{transport.margin:g} margin; "
                        f"evidence: {'; '.join(transport.based_on)}): the judge misreads it, so calibrated "
                        "estimates are biased")
-    elif transport.audit is not Audit.PASS and facts.judge_shift is not None and facts.judge_shift.shifted:
+    elif transport.audit is not Audit.PASS and facts.differences:
         evidence = "; ".join(transport.based_on) or "no oracle labels on its own responses"
         verdict.warn(ReasonCode.TRANSPORT_UNCHECKED,
-                     f"this policy's judge scores are distributed differently from the logger's (KS "
-                     f"{facts.judge_shift.statistic:.2f}) and the calibration's transport to it is "
-                     f"{transport.audit} ({evidence}); label some of its responses (a probe slice) to check")
+                     f"this policy's responses differ from the logger's ({'; '.join(facts.differences)}) and "
+                     f"the calibration's transport to it is {transport.audit} ({evidence}); label some of its "
+                     "responses (a probe slice) to check")
 
 
 def _calibration(cal: CalibrationFacts | None, verdict: _Verdict) -> None:
@@ -293,7 +292,8 @@ def _standard_error(estimate: Estimate, verdict: _Verdict) -> None:
                        "the standard error is exactly zero: nothing that feeds the estimate varies")
     elif se < MIN_PLAUSIBLE_SE and estimate.n >= 20:
         verdict.refuse(ReasonCode.SE_IMPLAUSIBLY_SMALL,
-                       f"the standard error ({se:.1e}) is implausibly small: one row carries the estimate")
+                       f"the standard error ({se:.1e}) is implausibly small: the estimate rests on one row, or "
+                       "on values that barely vary")
     elif se > MAX_USEFUL_SE:
         verdict.refuse(ReasonCode.SE_TOO_LARGE,
                        f"the standard error ({se:.2f}) is too large for the estimate to mean anything")

@@ -27,8 +27,8 @@ import numpy as np
 from scipy.special import kolmogorov, ndtr
 
 INFORMATIVE_P_VALUE = 0.05
-SHIFT_STATISTIC = 0.10
-SHIFT_P_VALUE = 0.01
+SHIFT_STATISTIC = 0.03
+SHIFT_P_VALUE = 0.05
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ from cje.inference.intervals import Interval, t_interval
 MAX_COVERED_WEIGHT = 100.0
 SUPPORT_GAP_BELOW = 0.95
 """A mean raw weight whose 95% interval lies below this marks a support gap."""
+DIFFERENT_COVERAGE_BELOW = 0.90
+"""A target whose own draws the logger covers less often than this writes
+responses unlike the logger's."""
 
 
 @dataclass(frozen=True)

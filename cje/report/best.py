@@ -1,10 +1,10 @@
 """Which policy is best, said so that a program can act on it.
 
 Today's rule compares marginal intervals: the highest estimate among the
-policies whose estimate was not refused is the best policy only when its
-interval lies wholly above the runner-up's. (Paired tests on the differences
-are the better rule; a ``comparisons`` section of the results is reserved
-for them.)
+policies whose estimate was not refused is the best policy only when that
+estimate is not flagged and its interval lies wholly above the runner-up's.
+(Paired tests on the differences are the better rule; a ``comparisons``
+section of the results is reserved for them.)
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class BestPolicyCode(StrEnum):
     """Why ``best_policy`` is a name or null (the description documents each)."""
 
     SEPARATED = "separated"
+    TOP_FLAGGED = "top-flagged"
     NOT_SEPARATED = "not-separated"
     ONE_CANDIDATE = "one-candidate"
     NO_CANDIDATE = "no-candidate"
@@ -34,6 +35,8 @@ class BestPolicyCode(StrEnum):
 BEST_POLICY_DESCRIPTIONS: dict[BestPolicyCode, str] = {
     BestPolicyCode.SEPARATED: "the highest estimate's interval lies wholly above the runner-up's: best_policy "
                               "names it",
+    BestPolicyCode.TOP_FLAGGED: "the highest estimate is flagged (status warn), so it cannot establish a best "
+                                "policy: best_policy is null",
     BestPolicyCode.NOT_SEPARATED: "the two highest estimates' intervals overlap, so their order is not "
                                   "established: best_policy is null",
     BestPolicyCode.ONE_CANDIDATE: "only one policy has an estimate that was not refused; there is nothing to "
@@ -82,7 +85,7 @@ def best_policy(result: AnalysisResult, estimator: str | None = None) -> BestPol
         if isinstance(outcome, Failure) or status.refused:
             refused.append(policy)
         else:
-            candidates.append((outcome.value, policy, outcome.ci(level)))
+            candidates.append((outcome.value, policy, outcome.ci(level), str(status.level)))
     candidates.sort(key=lambda c: -c[0])
     not_ranked = tuple(refused)
     skipped = f" Not ranked (refused): {', '.join(refused)}." if refused else ""
@@ -90,12 +93,17 @@ def best_policy(result: AnalysisResult, estimator: str | None = None) -> BestPol
         return BestPolicy(None, BestPolicyCode.NO_CANDIDATE,
                           f"{estimator}: no policy can be called best: every estimate was refused.",
                           estimator, None, not_ranked)
-    value, best, (low, _) = candidates[0]
+    value, best, (low, _), level_of_best = candidates[0]
+    if level_of_best != "ok":
+        return BestPolicy(None, BestPolicyCode.TOP_FLAGGED,
+                          f"{estimator}: {best} has the highest estimate ({value:.3f}), but that estimate is flagged "
+                          f"(reasons above), so no policy is established as best.{skipped}",
+                          estimator, candidates[1][1] if len(candidates) > 1 else None, not_ranked)
     if len(candidates) == 1:
         return BestPolicy(None, BestPolicyCode.ONE_CANDIDATE,
                           f"{estimator}: {best} ({value:.3f}) is the only policy whose estimate was not refused; "
                           f"it has nothing to be ranked against.{skipped}", estimator, None, not_ranked)
-    runner_value, runner, (_, runner_high) = candidates[1]
+    runner_value, runner, (_, runner_high), _ = candidates[1]
     if low > runner_high:
         return BestPolicy(best, BestPolicyCode.SEPARATED,
                           f"{estimator}: best policy is {best} ({value:.3f}), ahead of {runner} "

@@ -120,9 +120,12 @@ def transport_text(result: AnalysisResult) -> str:
         if verdict is None:
             continue
         evidence = "; ".join(verdict.based_on) or "no evidence: no oracle labels on its responses"
+        differences = summary_.differences
         shift = summary_.judge_shift
-        seen = "" if shift is None else (f"; its judge scores {'differ' if shift.shifted else 'do not differ'} "
-                                         f"from the logger's (KS {shift.statistic:.2f})")
+        if differences:
+            seen = f"; its responses differ from the logger's: {'; '.join(differences)}"
+        else:
+            seen = "" if shift is None else f"; its judge scores look like the logger's (KS {shift.statistic:.2f})"
         lines.append(f"  {policy}: {verdict.audit} at margin ±{verdict.margin:g} ({evidence}){seen}")
     if not lines:
         return ""

@@ -30,7 +30,10 @@ class PolicyBehaviour:
 
     ``shares_noise_with`` names a policy whose idiosyncratic preferences this
     one partly shares (``noise_correlation``); a correlation of 1 with the same
-    slope and bias makes an exact clone.
+    slope and bias makes an exact clone. ``quality_curvature`` > 0 makes the
+    policy prefer middling responses (logits fall with the squared distance of
+    the appeal from the prompt's mean), so its weights are not monotone in the
+    judge score.
     """
 
     name: str
@@ -40,6 +43,7 @@ class PolicyBehaviour:
     shares_noise_with: str | None = None
     noise_correlation: float = 0.0
     temperature: float = 0.7
+    quality_curvature: float = 0.0
 
 
 def default_behaviours() -> tuple[PolicyBehaviour, ...]:
@@ -70,6 +74,14 @@ class WorldConfig:
     logging policy's: 0 makes every policy a copy of the logger, values above 1
     give poorer overlap and heavier weight tails. ``judge_boost`` is how much
     deceptive responses flatter the judge (0: nobody fools the judge).
+    ``judge_prompt_bias`` adds a bias to the judge that grows with the prompt's
+    difficulty (the judge over-scores answers to hard prompts), so the judge ->
+    oracle map depends on which prompts a policy answers well.
+    ``logger_unsupported`` is how many of the ordinary candidates the logging
+    policy (practically) never writes: targets that write them open a support
+    gap. ``constant_judge`` makes the judge give every response the same score;
+    ``blind_judge`` makes its scores noise unrelated to quality (the oracle
+    still follows the honest reading the judge no longer reports).
     """
 
     n_candidates: int = 12
@@ -85,6 +97,10 @@ class WorldConfig:
     oracle_idiosyncrasy: float = 0.08
     oracle_noise: float = 0.10
     overlap: float = 1.0
+    judge_prompt_bias: float = 0.0
+    logger_unsupported: int = 0
+    constant_judge: bool = False
+    blind_judge: bool = False
     logging_policy: str = "base"
     behaviours: tuple[PolicyBehaviour, ...] = field(default_factory=default_behaviours)
 
@@ -96,6 +112,8 @@ class WorldConfig:
             raise ValueError(f"logging policy {self.logging_policy!r} is not among {names}")
         if not 0 <= self.n_deceptive < self.n_candidates:
             raise ValueError("n_deceptive must be in [0, n_candidates)")
+        if not 0 <= self.logger_unsupported < self.n_candidates - self.n_deceptive:
+            raise ValueError("logger_unsupported must leave the logger at least one ordinary candidate")
         for b in self.behaviours:
             if b.shares_noise_with is not None and b.shares_noise_with not in names:
                 raise ValueError(f"{b.name} shares noise with unknown policy {b.shares_noise_with}")

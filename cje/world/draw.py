@@ -53,10 +53,17 @@ def draw_candidates(config: WorldConfig, rng: np.random.Generator, n_prompts: in
     judge_noise = rng.normal(0.0, config.judge_noise, size=(n_prompts, k))
     honest_view = config.judge_slope * appeal + judge_noise
     honest = _judge_scale(honest_view)
-    shown = _judge_scale(honest_view + config.judge_boost * deceptive)
+    # The prompt bias moves what the judge shows, never the oracle's truth.
+    prompt_bias = config.judge_prompt_bias * (difficulty - config.difficulty_mean) / config.difficulty_sd
+    shown = _judge_scale(honest_view + prompt_bias + config.judge_boost * deceptive)
+    if config.constant_judge:
+        shown = np.full_like(shown, 0.7)
     idiosyncrasy = rng.normal(0.0, config.oracle_idiosyncrasy, size=(n_prompts, k))
     center = np.clip(honest**config.oracle_exponent + idiosyncrasy, 0.0, 1.0)
     logits = _policy_logits(config, rng, appeal, deceptive)
+    if config.blind_judge:
+        # Drawn last, so every other draw of the world stays as it was.
+        shown = _judge_scale(rng.normal(0.0, config.judge_slope, size=(n_prompts, k)))
     return Candidates(
         appeal=appeal,
         deceptive=np.broadcast_to(deceptive, (n_prompts, k)),
@@ -79,6 +86,7 @@ def _policy_logits(
 ) -> dict[str, np.ndarray]:
     noise: dict[str, np.ndarray] = {}
     raw: dict[str, np.ndarray] = {}
+    centred = appeal - appeal.mean(axis=1, keepdims=True)
     for b in config.behaviours:
         own = rng.standard_normal(appeal.shape)
         if b.shares_noise_with is not None:
@@ -86,9 +94,19 @@ def _policy_logits(
             own = rho * noise[b.shares_noise_with] + np.sqrt(max(0.0, 1.0 - rho * rho)) * own
         noise[b.name] = own
         raw[b.name] = b.quality_slope * appeal + b.noise_sd * own + b.deceptive_bias * deceptive
+        if b.quality_curvature:
+            raw[b.name] = raw[b.name] - b.quality_curvature * centred**2
     logger = raw[config.logging_policy]
     # overlap stretches each target's distance from the logger, keeping clones exact.
-    return {name: logger + config.overlap * (value - logger) for name, value in raw.items()}
+    logits = {name: logger + config.overlap * (value - logger) for name, value in raw.items()}
+    if config.logger_unsupported:
+        # The logger's last ordinary candidates get a logit so low it never writes them
+        # (probability ~1e-26: finite log-probs, as a real model would report).
+        gap = np.zeros(appeal.shape[1], dtype=bool)
+        first = appeal.shape[1] - int(deceptive.sum()) - config.logger_unsupported
+        gap[first:first + config.logger_unsupported] = True
+        logits[config.logging_policy] = np.where(gap, -40.0, logits[config.logging_policy])
+    return logits
 
 
 def log_policy(

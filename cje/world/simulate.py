@@ -107,11 +107,14 @@ def _fresh_draws(candidates: Candidates, config: WorldConfig, policy: str, *, pr
     chosen = picks.reshape(-1)
     labels = draw_oracle_labels(candidates.oracle_center[rows, chosen], config, rng)
     labels[rng.random(len(rows)) >= oracle_fraction] = np.nan
+    logger_lp = log_policy(candidates, config, config.logging_policy)
     return FreshTable(
         policy=policy,
         prompt_id=prompt_id[rows],
         judge_score=candidates.judge_score[rows, chosen],
         oracle_label=labels,
+        target_logprob=lp[rows, chosen],
+        logger_logprob=logger_lp[rows, chosen],
     )
 
 
@@ -169,6 +172,9 @@ def _fresh_rows(fresh: FreshTable) -> Iterator[dict[str, object]]:
             "draw_idx": draw_index[pid],
             "judge_score": _number(fresh.judge_score[i]),
         }
+        if fresh.target_logprob is not None and fresh.logger_logprob is not None:
+            row["target_policy_logprob"] = _number(fresh.target_logprob[i])
+            row["base_policy_logprob"] = _number(fresh.logger_logprob[i])
         label = _number(fresh.oracle_label[i])
         if label is not None:
             row["oracle_label"] = label

@@ -2,7 +2,7 @@ import numpy as np
 
 from cje.analysis.registry import get_spec
 from cje.diagnostics.gates import CalibrationFacts, Level, PolicyFacts, Status, Use, gate
-from cje.diagnostics.judge import JudgeInformation, JudgeShift
+from cje.diagnostics.judge import JudgeInformation
 from cje.diagnostics.overlap import MeanWeight, TargetCoverage
 from cje.diagnostics.reasons import ReasonCode
 from cje.diagnostics.transport import TransportCheck, transport_verdict
@@ -15,7 +15,7 @@ NO_OVERLAP = WeightDiagnostics(n=1000, ess_raw=0.004, ess_calibrated=0.85, max_w
                                top1_share=0.9, hill_index=0.5, near_zero_share=0.97)
 INFORMATIVE = JudgeInformation(n_labels=200, n_judge_levels=15, n_label_values=150, kendall_tau=0.5, p_value=1e-9)
 CALIBRATION = CalibrationFacts(calibrated=True, n_labels=200, out_of_fold_rmse=0.12, judge=INFORMATIVE)
-SHIFTED = JudgeShift(statistic=0.3, p_value=1e-12)
+SHIFTED = ("its judge scores are distributed differently (KS 0.30)",)
 MAP = Use(map_used=True)
 
 
@@ -67,12 +67,12 @@ def test_failed_transport_refuses_every_estimator_that_used_the_map():
 
 def test_unchecked_transport_warns_only_when_the_judge_sees_a_different_policy():
     vague = _verdict(0.0, 0.2, n=4)
-    shifted = check(_estimate("direct"), HEALTHY, transport=vague, judge_shift=SHIFTED)
+    shifted = check(_estimate("direct"), HEALTHY, transport=vague, differences=SHIFTED)
     assert shifted.level is Level.WARN and shifted.has(ReasonCode.TRANSPORT_UNCHECKED)
-    same = JudgeShift(statistic=0.02, p_value=0.8)
-    assert check(_estimate("direct"), HEALTHY, transport=vague, judge_shift=same).level is Level.OK
+    same = ()
+    assert check(_estimate("direct"), HEALTHY, transport=vague, differences=same).level is Level.OK
     passed = _verdict(0.0, 0.005)
-    assert check(_estimate("direct"), HEALTHY, transport=passed, judge_shift=SHIFTED).level is Level.OK
+    assert check(_estimate("direct"), HEALTHY, transport=passed, differences=SHIFTED).level is Level.OK
 
 
 def test_an_uninformative_judge_is_refused():

@@ -38,3 +38,21 @@ def test_near_zero_share_counts_rows_the_target_would_not_produce():
     d = weight_diagnostics(raw / raw.mean(), np.ones(100))
     assert d.near_zero_share == pytest.approx(0.9)
     assert d.ess_calibrated == pytest.approx(1.0)
+
+
+def test_weight_calibration_shift_sees_a_hump_shaped_weight():
+    """Weights that peak at middling judge scores: the monotone calibration
+    flattens the hump and moves calibrated IPS away from raw IPS."""
+    rng = np.random.default_rng(3)
+    n = 20_000
+    score = rng.uniform(0, 1, n)
+    weight = np.exp(-((score - 0.3) ** 2) / 0.02)
+    weight /= weight.mean()
+    reward = score
+    from cje.calibration.weights import calibrate_weights
+    from cje.diagnostics.weights import weight_calibration_shift
+
+    calibrated = calibrate_weights(weight, score, np.arange(n) % 5).weight
+    shift = weight_calibration_shift(reward, weight, calibrated, score)
+    low, high = shift.ci()
+    assert abs(shift.value) > 0.01 and (low > 0 or high < 0)
