@@ -140,7 +140,7 @@ def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, jud
 
         outcome = analyze(data_path, oracle_coverage=coverages[0], **options)
     else:
-        from cje.sweep import sweep
+        from cje.coverage_sweep import sweep
 
         outcome = sweep(data_path, coverages, **options)
     click.echo(outcome.summary(quiet=quiet))

@@ -5,7 +5,7 @@ scores, a slice of oracle labels and teacher-forced log-probabilities.
     >>> result = cje.analyze("data/cje_dataset.jsonl", estimators="stacked-dr", oracle_coverage=0.25)  # doctest: +SKIP
 
 ``analyze`` returns a :class:`~cje.results.Results`; ``sweep`` runs several
-oracle coverages and returns a :class:`~cje.sweep.Sweep`. Both load on first
+oracle coverages and returns a :class:`~cje.coverage_sweep.Sweep`. Both load on first
 use, so ``import cje`` (and every script's ``--help``) stays instant.
 """
 
@@ -15,10 +15,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cje.coverage_sweep import Sweep, sweep
     from cje.results import Results, analyze
-    from cje.sweep import Sweep, sweep
 
-_HOMES = {"analyze": "results", "Results": "results", "sweep": "sweep", "Sweep": "sweep"}
+_HOMES = {"analyze": "results", "Results": "results", "sweep": "coverage_sweep", "Sweep": "coverage_sweep"}
 
 __all__ = ["Results", "Sweep", "analyze", "sweep"]
 

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from cje.analysis.inputs import PolicyInputs
+    from cje.coverage_sweep import Sweep
     from cje.results import Results
-    from cje.sweep import Sweep
 
 MIN_PROBE_LABELS = 10
 """Fewer oracle labels on a policy's own draws than this: no probe mean drawn."""

@@ -15,7 +15,7 @@ from cje.report.words import n_labels
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from cje.sweep import Sweep
+    from cje.coverage_sweep import Sweep
 
 
 class SweepPoint(NamedTuple):

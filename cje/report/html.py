@@ -23,8 +23,8 @@ from cje.report.provenance import Provenance, versions
 from cje.report.words import labels_words, tail_words
 
 if TYPE_CHECKING:
+    from cje.coverage_sweep import Sweep
     from cje.results import Results
-    from cje.sweep import Sweep
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}

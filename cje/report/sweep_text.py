@@ -12,7 +12,7 @@ from cje.report.console import data_summary, grid
 from cje.report.words import n_labels
 
 if TYPE_CHECKING:
-    from cje.sweep import Sweep
+    from cje.coverage_sweep import Sweep
 
 
 def sweep_summary(sweep: Sweep, *, quiet: bool = False) -> str:

@@ -3,8 +3,8 @@ error, no network request, and a screenshot of the whole page."""
 
 import pytest
 
+from cje.coverage_sweep import sweep
 from cje.results import analyze
-from cje.sweep import sweep
 
 from .headless import file_url, find_chromium, visit
 

@@ -6,11 +6,11 @@ import json
 import jsonschema
 import pytest
 
+from cje.coverage_sweep import sweep
 from cje.diagnostics.reasons import ReasonCode
 from cje.report.best import BestPolicyCode
 from cje.report.schema import SCHEMA_PATH, load_schema, schema_text
 from cje.results import analyze
-from cje.sweep import sweep
 
 
 def validator():
