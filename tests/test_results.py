@@ -102,14 +102,27 @@ def test_a_sweep_shares_one_load_and_gives_one_long_table(files):
     assert np.all(np.diff(frame[frame.policy == "clone"].n_oracle_labels) > 0)
 
 
+FRESH_INTERPRETER = """
+import sys
+import cje
+assert "numpy" not in sys.modules, "import cje pulled numpy"
+from cje import analyze
+result = analyze({data!r}, fresh_draws={fresh!r}, estimators="dr-cpo", oracle_coverage=0.5)
+print(result.best_policy().code, result.estimate("clone").value)
+for heavy in ("pandas", "scipy.stats", "scipy.optimize", "matplotlib"):
+    assert heavy not in sys.modules, heavy
+"""
+
+
 def test_import_cje_is_light_and_analyze_works_in_a_fresh_interpreter(files):
-    code = (
-        "import sys, cje\n"
-        "assert 'numpy' not in sys.modules, 'import cje pulled numpy'\n"
-        f"r = cje.analyze({str(files / 'cje_dataset.jsonl')!r}, estimators='dr-cpo', oracle_coverage=0.5)\n"
-        "print(r.best_policy().code, r.estimate('clone').value)\n"
-        "assert 'pandas' not in sys.modules and 'scipy.stats' not in sys.modules and 'matplotlib' not in sys.modules\n"
-    )
+    code = FRESH_INTERPRETER.format(data=str(files / "cje_dataset.jsonl"), fresh=None)
+    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_a_fresh_interpreter_on_the_real_arena_sample(arena_sample):
+    code = FRESH_INTERPRETER.format(data=str(arena_sample / "logged_data.jsonl"),
+                                    fresh=str(arena_sample / "fresh_draws"))
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
 
