@@ -346,7 +346,8 @@ def results_schema() -> Schema:
     run = run_schema()
     analysis = obj("The results of one analysis (analyze_dataset.py --output, Results.to_json()).",
                    {**header_properties("analysis"), **run["properties"]})
-    analysis["properties"]["comparisons"] = COMPARISONS
+    analysis["properties"]["comparisons"] = COMPARISONS  # optional: not in "required"
+    analysis["properties"]["self_check"] = SELF_CHECK
     sweep = obj("An oracle-coverage sweep: one run per coverage (analyze_dataset.py --oracle-coverage a,b,c).", {
         **header_properties("coverage-sweep"),
         "coverages": array(share("An oracle coverage."), "The coverages, in run order."),
@@ -362,11 +363,16 @@ def results_schema() -> Schema:
     }
 
 
+SELF_CHECK: Schema = {
+    "type": "object",
+    "description": "Reserved, optional: the --self-check replays' coverage, bias and RMSE per estimator and policy "
+                   "(a later minor version defines the fields). Absent in this version.",
+}
 CONVENTIONS = (
     "Every field is always present; null means 'not defined' and each nullable field says when. Statuses and "
     "codes are lowercase words; numbers are numbers, never words such as 'inf'. Maps keyed by policy keep the "
     "dataset's order, maps keyed by estimator the run's order. schema_version is major.minor: a new minor "
-    "version only adds optional fields (such as comparisons)."
+    "version only adds optional fields (such as comparisons or self_check)."
 )
 COMPARISONS: Schema = {
     "type": "array", "items": {"type": "object"},
