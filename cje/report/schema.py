@@ -18,9 +18,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cje.choices import INFERENCE_CHOICES, OMEGA_CHOICES
 from cje.diagnostics.gates import Level
+from cje.diagnostics.judge import INFORMATIVE_P_VALUE, SHIFT_P_VALUE, SHIFT_STATISTIC
+from cje.diagnostics.overlap import MAX_COVERED_WEIGHT
 from cje.diagnostics.reasons import DESCRIPTIONS
 from cje.diagnostics.transport import Audit
+from cje.diagnostics.weights import NEAR_ZERO
 from cje.report.best import BEST_POLICY_DESCRIPTIONS
 from cje.report.document import INFERENCE_CODES, SCHEMA_VERSION
 
@@ -30,26 +34,31 @@ NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 Schema = dict[str, Any]
 
 
-def _type(kind: str, description: str, null_when: str | None = None, **extra: Any) -> Schema:
+def _type(kind: str, description: str, null_when: str | None = None, extra: Schema | None = None) -> Schema:
+    """``kind`` (or null, saying when), with further JSON Schema keywords ``extra``."""
     if null_when is None:
-        return {"type": kind, "description": description, **extra}
-    return {"type": [kind, "null"], "description": f"{description} Null when {null_when}.", **extra}
+        return {"type": kind, "description": description, **(extra or {})}
+    return {"type": [kind, "null"], "description": f"{description} Null when {null_when}.", **(extra or {})}
 
 
-def num(description: str, null_when: str | None = None, **extra: Any) -> Schema:
-    return _type("number", description, null_when, **extra)
+def num(description: str, null_when: str | None = None) -> Schema:
+    return _type("number", description, null_when)
 
 
 def share(description: str, null_when: str | None = None) -> Schema:
-    return num(description, null_when, minimum=0, maximum=1)
+    return _type("number", description, null_when, {"minimum": 0, "maximum": 1})
 
 
 def count(description: str, null_when: str | None = None) -> Schema:
-    return _type("integer", description, null_when, minimum=0)
+    return _type("integer", description, null_when, {"minimum": 0})
 
 
-def text(description: str, null_when: str | None = None, **extra: Any) -> Schema:
-    return _type("string", description, null_when, **extra)
+def text(description: str, null_when: str | None = None, extra: Schema | None = None) -> Schema:
+    return _type("string", description, null_when, extra)
+
+
+def one_of(description: str, choices: list[str]) -> Schema:
+    return text(description, extra={"enum": choices})
 
 
 def flag(description: str) -> Schema:
@@ -185,114 +194,81 @@ def estimate_schema() -> Schema:
     })
 
 
+NO_WEIGHTS = "fewer than two logged rows have both log-probabilities"
+NO_FRESH = "the policy has no fresh draws"
+
+
 def policy_schema() -> Schema:
-    no_weights = "fewer than two logged rows have both log-probabilities"
-    no_fresh = "the policy has no fresh draws"
     return obj("One target policy: its rows, diagnostics, reasons and estimates.", {
         "n_logged": count("Logged rows in the dataset."),
         "n_analysed": count("Logged rows with both log-probabilities (the rows the weights use)."),
         "n_dropped_null_logprob": count("Logged rows dropped for a null log-probability of this policy or the "
                                         "logger."),
         "n_fresh_draws": count("Fresh draws (the policy's own responses) read."),
-        "n_without_fresh_draw": count("Analysed prompts without a fresh draw (left out of DR).", no_fresh),
+        "n_without_fresh_draw": count("Analysed prompts without a fresh draw (left out of DR).", NO_FRESH),
         "truth": num("The true value, from the truth input.", "no truth was given for this policy"),
-        "weights": obj("Health of the importance weights (mean-one scale).", {
-            "n": count("Rows."),
-            "ess_raw": share("Effective sample size of the raw weights, as a share of rows."),
-            "ess_calibrated": share("Effective sample size of the calibrated weights, as a share of rows."),
-            "max_weight": num("Largest raw weight."),
-            "top1_share": share("Share of the total weight carried by the heaviest 1% of rows."),
-            "tail_index": num("Hill estimate of the raw weights' tail index (below 2: infinite variance).",
-                              "undefined: see tail_index_undefined"),
-            "tail_index_undefined": {"enum": ["no-tail", "too-few-rows", None],
-                                     "description": "Why tail_index is null: no-tail (the largest weights are "
-                                                    "all equal), too-few-rows (fewer than 3). Null when "
-                                                    "tail_index is a number."},
-            "near_zero_share": share("Share of rows with raw weight below 0.01."),
-        }, no_weights),
+        "weights": weights_schema(),
         "mean_raw_weight": interval("Mean raw weight p_target/p_logger over the logged rows (below 1: part of "
-                                    "the policy's mass lies where the logger never goes).", no_weights),
-        "target_coverage": obj("Share of the policy's own draws the logger produces at least 1% as often.", {
-            "share": share("The share.", "no draw has both log-probabilities"),
-            "se": num("Its standard error.", "it cannot be computed"),
-            "n_draws": count("Draws with both log-probabilities."),
-        }, "the fresh draws carry no log-probabilities"),
+                                    "the policy's mass lies where the logger never goes).", NO_WEIGHTS),
+        "target_coverage": obj(f"Share of the policy's own draws the logger produces at least "
+                               f"{1 / MAX_COVERED_WEIGHT:.0%} as often.", {
+                                   "share": share("The share.", "no draw has both log-probabilities"),
+                                   "se": num("Its standard error.", "it cannot be computed"),
+                                   "n_draws": count("Draws with both log-probabilities."),
+                               }, "the fresh draws carry no log-probabilities"),
         "weight_calibration_shift": interval("Calibrated minus raw IPS on the same rows.",
-                                             no_weights + ", or no rewards could be formed"),
+                                             NO_WEIGHTS + ", or no rewards could be formed"),
         "judge_shift": obj("Two-sample Kolmogorov-Smirnov comparison of the policy's fresh judge scores with "
                            "the logger's.", {
                                "ks_statistic": share("Largest gap between the two distribution functions."),
                                "p_value": share("Asymptotic p-value."),
-                               "shifted": flag("The statistic exceeds 0.10 with p below 0.01."),
-                           }, no_fresh + " (or fewer than 2)"),
-        "thin_label_support_share": share("Share of the policy's fresh responses at judge scores with fewer than "
-                                          "5 oracle labels within 0.05.", no_fresh + ", or no rewards"),
-        "transport": obj("Does the judge -> oracle calibration learned on the logger hold for this policy?", {
-            "verdict": ref("audit", "Overall: any fail is a fail; else any pass a pass."),
-            "margin": num("Largest bias still counted as transporting (settings.transport_margin)."),
-            "based_on": array(text("One piece of evidence in words."), "The evidence behind the verdict."),
-            "own_labels": check("Oracle labels on the policy's own responses (a probe slice)."),
-            "own_labels_verdict": ref("audit"),
-            "orthogonality": check("The logger's labelled residuals, raw-weighted to the policy."),
-            "orthogonality_verdict": ref("audit"),
-        }, no_fresh + ", or no rewards could be formed"),
+                               "shifted": flag(f"The statistic exceeds {SHIFT_STATISTIC:g} with p below "
+                                               f"{SHIFT_P_VALUE:g}."),
+                           }, NO_FRESH + " (or fewer than 2)"),
+        "thin_label_support_share": share("Share of the policy's fresh responses at judge scores with few oracle "
+                                          "labels nearby.", NO_FRESH + ", or no rewards"),
+        "transport": transport_schema(),
         "reasons": array(ref("reason"), "Every distinct reason among this policy's flagged estimates."),
         "estimates": keyed("Each estimator's estimate, keyed by estimator name, in run order.", ref("estimate")),
     })
 
 
+def weights_schema() -> Schema:
+    return obj("Health of the importance weights (mean-one scale).", {
+        "n": count("Rows."),
+        "ess_raw": share("Effective sample size of the raw weights, as a share of rows."),
+        "ess_calibrated": share("Effective sample size of the calibrated weights, as a share of rows."),
+        "max_weight": num("Largest raw weight."),
+        "top1_share": share("Share of the total weight carried by the heaviest 1% of rows."),
+        "tail_index": num("Hill estimate of the raw weights' tail index (below 2: infinite variance).",
+                          "undefined: see tail_index_undefined"),
+        "tail_index_undefined": {"enum": ["no-tail", "too-few-rows", None],
+                                 "description": "Why tail_index is null: no-tail (the largest weights are all "
+                                                "equal), too-few-rows (fewer than 3). Null when tail_index is a "
+                                                "number."},
+        "near_zero_share": share(f"Share of rows with raw weight below {NEAR_ZERO:g}."),
+    }, NO_WEIGHTS)
+
+
+def transport_schema() -> Schema:
+    return obj("Does the judge -> oracle calibration learned on the logger hold for this policy?", {
+        "verdict": ref("audit", "Overall: any fail is a fail; else any pass a pass."),
+        "margin": num("Largest bias still counted as transporting (settings.transport_margin)."),
+        "based_on": array(text("One piece of evidence in words."), "The evidence behind the verdict."),
+        "own_labels": check("Oracle labels on the policy's own responses (a probe slice)."),
+        "own_labels_verdict": ref("audit"),
+        "orthogonality": check("The logger's labelled residuals, raw-weighted to the policy."),
+        "orthogonality_verdict": ref("audit"),
+    }, NO_FRESH + ", or no rewards could be formed")
+
+
 def run_schema() -> Schema:
     return obj("One analysis run: settings, data, rewards, estimates.", {
-        "settings": obj("The run's settings (those of analyze_dataset.py).", {
-            "estimators": array(text("An estimator name."), "Estimators run, in the order reported."),
-            "oracle_coverage": share("Share of the available oracle labels kept (seeded)."),
-            "seed": {"type": "integer", "description": "Seed of every random choice."},
-            "ci_level": share("Confidence level of every interval."),
-            "inference": text("jackknife, or bootstrap (direct only).", enum=["jackknife", "bootstrap"]),
-            "n_bootstrap": count("Bootstrap replicates (used with inference bootstrap)."),
-            "mrdr_omega": text("MRDR fitting weights.", enum=["w", "w2", "snips"]),
-            "jackknife_folds": count("Oracle folds of the calibration jackknife."),
-            "calibration_folds": count("Most cross-fitting folds of the calibration."),
-            "variance_cap": num("Variance cap of the calibrated weights."),
-            "transport_margin": share("Largest calibration bias on a policy still counted as transporting."),
-            "policies": {"type": ["array", "null"], "items": text("A policy."),
-                         "description": "Policies asked for. Null when every policy in the data was analysed."},
-        }),
-        "data": obj("The dataset.", {
-            "label": text("Short name of the data (file and folder), as figures show it."),
-            "n_logged_prompts": count("Logged rows (one per prompt)."),
-            "n_oracle_labels_available": count("Logged rows with an oracle label before --oracle-coverage."),
-            "judge_scale": text("Scale the judge scores were read on."),
-            "oracle_scale": text("Scale the oracle labels were read on."),
-            "policies": array(text("A policy."), "Target policies in the data, in its order."),
-            "notes": array(text("A note."), "What the loader skipped or attached, in words."),
-        }),
-        "rewards": obj("How rewards were formed.", {
-            "source": text("calibrated: the judge was calibrated to the kept labels; outcomes: every row has an "
-                           "oracle label or reward, used as is.", enum=["calibrated", "outcomes"]),
-            "n_available_labels": count("Oracle labels available."),
-            "n_kept_labels": count("Oracle labels kept at this coverage."),
-            "n_outcomes": count("Rows with an outcome (kept label or precomputed reward)."),
-            "calibration_folds": count("Cross-fitting folds of the judge -> oracle map."),
-            "out_of_fold_rmse": num("Out-of-fold RMSE of the map on the labelled rows.",
-                                    "it is undefined (no labelled rows)"),
-            "jackknife_groups": count("Groups of the oracle jackknife (0: nothing calibrated)."),
-            "map_used": flag("Whether any estimator of the run relied on the judge -> oracle map."),
-            "calibrator": obj("The full-data judge -> oracle map: linear between knots, flat beyond.", {
-                "knots": array(num("A judge score (0-1)."), "Judge scores."),
-                "values": array(num("A predicted oracle score."), "Predictions at the knots."),
-                "increasing": flag("Always true for this map."),
-            }),
-        }, "no rewards could be formed (see rewards_error)"),
+        "settings": settings_schema(),
+        "data": data_schema(),
+        "rewards": rewards_schema(),
         "rewards_error": text("Why no rewards could be formed.", "rewards were formed"),
-        "judge": obj("Does the judge carry information about the oracle (on the kept labels)?", {
-            "n_labels": count("Labels."),
-            "n_judge_levels": count("Distinct judge scores among them."),
-            "n_label_values": count("Distinct label values."),
-            "kendall_tau": num("Kendall's tau-b of judge and label.", "fewer than 2 judge levels or label values"),
-            "p_value": share("One-sided p-value against no positive association.", "kendall_tau is null"),
-            "informative": flag("Two or more levels and values, and p below 0.05."),
-        }, "no rewards could be formed"),
+        "judge": judge_schema(),
         "estimators": array(obj("An estimator of the run.", {
             "name": text("Its name."),
             "family": text("baseline, direct, ips or dr."),
@@ -307,7 +283,7 @@ def run_schema() -> Schema:
             "code": ref("best_policy_code"),
             "message": text("The verdict in words, with the numbers."),
             "estimator": text("The estimator it is judged by."),
-            "method": text("How policies were compared.", enum=["non-overlapping-intervals"]),
+            "method": one_of("How policies were compared.", ["non-overlapping-intervals"]),
             "runner_up": text("The second-highest estimate's policy.", "fewer than two policies were ranked"),
             "not_ranked": array(text("A policy."), "Policies left out: their estimate was refused or failed."),
         }),
@@ -317,27 +293,88 @@ def run_schema() -> Schema:
     })
 
 
+def settings_schema() -> Schema:
+    return obj("The run's settings (those of analyze_dataset.py).", {
+        "estimators": array(text("An estimator name."), "Estimators run, in the order reported."),
+        "oracle_coverage": share("Share of the available oracle labels kept (seeded)."),
+        "seed": {"type": "integer", "description": "Seed of every random choice."},
+        "ci_level": share("Confidence level of every interval."),
+        "inference": one_of("jackknife, or bootstrap (direct only).", list(INFERENCE_CHOICES)),
+        "n_bootstrap": count("Bootstrap replicates (used with inference bootstrap)."),
+        "mrdr_omega": one_of("MRDR fitting weights.", list(OMEGA_CHOICES)),
+        "jackknife_folds": count("Oracle folds of the calibration jackknife."),
+        "calibration_folds": count("Most cross-fitting folds of the calibration."),
+        "variance_cap": num("Variance cap of the calibrated weights."),
+        "transport_margin": share("Largest calibration bias on a policy still counted as transporting."),
+        "policies": {"type": ["array", "null"], "items": text("A policy."),
+                     "description": "Policies asked for. Null when every policy in the data was analysed."},
+    })
+
+
+def data_schema() -> Schema:
+    return obj("The dataset.", {
+        "label": text("Short name of the data (file and folder), as figures show it."),
+        "n_logged_prompts": count("Logged rows (one per prompt)."),
+        "n_oracle_labels_available": count("Logged rows with an oracle label before --oracle-coverage."),
+        "judge_scale": text("Scale the judge scores were read on."),
+        "oracle_scale": text("Scale the oracle labels were read on."),
+        "policies": array(text("A policy."), "Target policies in the data, in its order."),
+        "notes": array(text("A note."), "What the loader skipped or attached, in words."),
+    })
+
+
+def rewards_schema() -> Schema:
+    return obj("How rewards were formed.", {
+        "source": one_of("calibrated: the judge was calibrated to the kept labels; outcomes: every row has an "
+                         "oracle label or reward, used as is.", ["calibrated", "outcomes"]),
+        "n_available_labels": count("Oracle labels available."),
+        "n_kept_labels": count("Oracle labels kept at this coverage."),
+        "n_outcomes": count("Rows with an outcome (kept label or precomputed reward)."),
+        "calibration_folds": count("Cross-fitting folds of the judge -> oracle map."),
+        "out_of_fold_rmse": num("Out-of-fold RMSE of the map on the labelled rows.",
+                                "it is undefined (no labelled rows)"),
+        "jackknife_groups": count("Groups of the oracle jackknife (0: nothing calibrated)."),
+        "map_used": flag("Whether any estimator of the run relied on the judge -> oracle map."),
+        "calibrator": obj("The full-data judge -> oracle map: linear between knots, flat beyond.", {
+            "knots": array(num("A judge score (0-1)."), "Judge scores."),
+            "values": array(num("A predicted oracle score."), "Predictions at the knots."),
+            "increasing": flag("Always true for this map."),
+        }),
+    }, "no rewards could be formed (see rewards_error)")
+
+
+def judge_schema() -> Schema:
+    return obj("Does the judge carry information about the oracle (on the kept labels)?", {
+        "n_labels": count("Labels."),
+        "n_judge_levels": count("Distinct judge scores among them."),
+        "n_label_values": count("Distinct label values."),
+        "kendall_tau": num("Kendall's tau-b of judge and label.", "fewer than 2 judge levels or label values"),
+        "p_value": share("One-sided p-value against no positive association.", "kendall_tau is null"),
+        "informative": flag(f"Two or more levels and values, and p below {INFORMATIVE_P_VALUE:g}."),
+    }, "no rewards could be formed")
+
+
 def header_properties(document: str) -> dict[str, Schema]:
     return {
         "schema_version": {"const": SCHEMA_VERSION, "description": "Version of this schema (major.minor)."},
         "document": {"const": document, "description": "Which kind of results document this is."},
-        "created": text("When the document was made, ISO 8601 in UTC.", format="date-time"),
+        "created": text("When the document was made, ISO 8601 in UTC.", extra={"format": "date-time"}),
         "command_line": {"type": ["array", "null"], "items": {"type": "string"},
                          "description": "The command that made it, one argument per item. Null when it was "
                                         "made through the Python API."},
         "versions": {"type": "object", "additionalProperties": {"type": "string"},
                      "description": "Versions of Python and the packages behind the numbers."},
         "inputs": obj("What was read.", {
-            "kind": text("files: dataset files; memory: rows handed over in memory.", enum=["files", "memory"]),
+            "kind": one_of("files: dataset files; memory: rows handed over in memory.", ["files", "memory"]),
             "files": array(obj("One input file.", {
-                "role": text("What it holds.", enum=["logged", "fresh-draws", "probe", "truth"]),
+                "role": one_of("What it holds.", ["logged", "fresh-draws", "probe", "truth"]),
                 "policy": text("The policy a fresh-draw or probe file belongs to.", "the file is not a policy's"),
                 "path": text("The path as given."),
-                "sha256": text("sha256 of its bytes.", pattern="^[0-9a-f]{64}$"),
+                "sha256": text("sha256 of its bytes.", extra={"pattern": "^[0-9a-f]{64}$"}),
                 "bytes": count("Its size."),
             }), "Every file read, in reading order (empty for rows in memory)."),
             "sha256": text("One digest over all the data read (files in order, or the rows as canonical JSON); the "
-                           "truth file is not part of it.", pattern="^[0-9a-f]{64}$"),
+                           "truth file is not part of it.", extra={"pattern": "^[0-9a-f]{64}$"}),
         }),
     }
 
