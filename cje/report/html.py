@@ -88,7 +88,6 @@ def report_html(results: Results) -> str:
 
 def sweep_report_html(sweep: Sweep) -> str:
     from cje.plots.save import png_bytes, sweep_figure
-    from cje.report.sweep_text import sweep_summary
 
     first = sweep.runs[0]
     best = "".join(f"<li>coverage {run.settings.oracle_coverage:g}: {escape(run.best_policy().message)}</li>"
@@ -97,13 +96,31 @@ def sweep_report_html(sweep: Sweep) -> str:
         _figure_section("Estimates against oracle coverage", png_bytes(sweep_figure(sweep)),
                         "Each policy's estimates with intervals at every coverage"),
         _section("Best policy at each coverage", f"<ul>{best}</ul>"),
-        _section("The sweep table", "<pre class=code>" + escape(sweep_summary(sweep, quiet=True)) + "</pre>"),
+        _section("Estimates at every coverage", _sweep_table(sweep)),
         _section("Data", "<pre class=code>" + escape(data_summary(first)) + "</pre>"),
         _section("Settings and provenance", _settings(first) + _provenance(sweep.provenance)),
     ]
     subtitle = (f"{', '.join(first.estimators)} · coverages {', '.join(f'{c:g}' for c in sweep.coverages)} · "
                 f"seed {first.settings.seed}")
     return _page(f"Oracle-coverage sweep · {first.data_label}", subtitle, sweep.provenance, sections)
+
+
+def _sweep_table(sweep: Sweep) -> str:
+    rows = sorted(sweep.rows(), key=lambda r: (sweep.runs[0].policies.index(r["policy"]),
+                                               sweep.runs[0].estimators.index(r["estimator"])))
+    truth = any(r["truth"] is not None for r in rows)
+    body = []
+    for r in rows:
+        interval = "—" if r["ci_low"] is None else f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
+        codes = " ".join(f"<code>{escape(c)}</code>" for c in r["reason_codes"].split(";") if c)
+        row = [escape(r["policy"]), escape(r["estimator"]), f"{r['oracle_coverage']:g}", str(r["n_oracle_labels"]),
+               _fmt(r["estimate"]), interval, _badge(r["status"]), codes or "—"]
+        if truth:
+            row.append(_fmt(r["truth"]))
+        body.append(row)
+    header = ["policy", "estimator", "coverage", "labels", "estimate", f"{sweep.runs[0].settings.ci_level:.0%} CI",
+              "status", "reasons"] + (["truth"] if truth else [])
+    return _table(header, body, numeric=(2, 3, 4, 5, 8))
 
 
 def _page(title: str, subtitle: str, provenance: Provenance, sections: Sequence[str]) -> str:
