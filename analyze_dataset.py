@@ -26,7 +26,9 @@ Examples:
 Outputs: --output (JSON, schema cje/report/results.schema.json), --output-csv
 (one row per policy x estimator [x coverage]), --report (one HTML page),
 figures in --plot-dir. Bad input stops the run with `file:line: field:
-problem` and exit status 2.
+problem` and exit status 2. --fail-on refuse (or warn) makes the exit status 1
+when any estimate is refused (or refused or warned about), so a CI job can
+gate on it.
 """
 
 from __future__ import annotations
@@ -34,15 +36,22 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 # Only light modules here: --help must appear at once. The analysis itself
 # (numpy, scipy) is imported inside main().
 from cje.analysis.registry import estimator_names
 from cje.choices import DEFAULT_TRANSPORT_MARGIN, INFERENCE_CHOICES, OMEGA_CHOICES, SCALE_CHOICES
-from cje.cli.errors import user_errors_exit_2
-from cje.cli.options import quiet_option, seed_option
+from cje.cli.errors import command
+from cje.cli.options import finite_float, policies_option, quiet_option, seed_option
+from cje.errors import CJEError
+
+if TYPE_CHECKING:
+    from cje.data.tables import Dataset
+    from cje.results import Results
 
 
 def parse_estimators(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -73,7 +82,38 @@ def parse_coverages(_ctx: click.Context, _param: click.Parameter, value: str) ->
     return tuple(coverages)
 
 
-@click.command(help=__doc__)
+def check_data_path(path: Path) -> None:
+    """A missing dataset says where datasets come from (the demo writes data/demo/)."""
+    if not path.exists():
+        raise CJEError(f"{path}: cannot be read: no such dataset file. After `python -m cje.demo` pass --data "
+                       "data/demo/cje_dataset.jsonl; generate_arena_data.py writes DATA_DIR/cje_dataset.jsonl "
+                       "(default data/), and `python -m cje.world --data-dir data` writes a simulated one.")
+
+
+def check_jackknife_folds(dataset: Dataset, coverages: tuple[float, ...], folds: int) -> None:
+    """Refuse more oracle-jackknife folds than the kept labels allow (two labels per fold)."""
+    available = int(dataset.logged.label_available.sum())
+    for oracle_coverage in sorted(coverages):
+        kept = int(round(oracle_coverage * available))
+        calibrated = kept < dataset.logged.n
+        allowed = max(2, kept // 2)
+        if calibrated and folds > allowed:
+            raise CJEError(f"--jackknife-folds {folds}: the {kept} oracle labels kept at --oracle-coverage "
+                           f"{oracle_coverage:g} allow at most {allowed} folds (two labels per fold); "
+                           f"pass --jackknife-folds {allowed} or fewer")
+
+
+def failed_gate(runs: list[Results], fail_on: str | None) -> list[str]:
+    """The estimates (estimator, policy, and the coverage of a sweep) that trip ``--fail-on``."""
+    if fail_on is None:
+        return []
+    levels = {"refuse": ("refuse",), "warn": ("refuse", "warn")}[fail_on]
+    where = (lambda run: f" at coverage {run.settings.oracle_coverage:g}") if len(runs) > 1 else (lambda run: "")
+    return [f"{estimator} {policy} ({status.level}){where(run)}" for run in runs
+            for (estimator, policy), status in run.analysis.statuses.items() if status.level in levels]
+
+
+@command(help=__doc__)
 @click.option("--data", "data_path", type=click.Path(dir_okay=False, path_type=Path),
               default="data/cje_dataset.jsonl", show_default=True, help="Dataset JSONL file.")
 @click.option("--fresh-draws-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -91,7 +131,7 @@ def parse_coverages(_ctx: click.Context, _param: click.Parameter, value: str) ->
               help="Scale of judge scores; auto detects it and refuses to mix scales.")
 @click.option("--oracle-scale", type=click.Choice(SCALE_CHOICES), default="auto", show_default=True,
               help="Scale of oracle labels.")
-@click.option("--ci-level", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95,
+@click.option("--ci-level", type=finite_float(0, 1, min_open=True, max_open=True), default=0.95,
               show_default=True, help="Confidence level of the intervals.")
 @click.option("--inference", type=click.Choice(INFERENCE_CHOICES), default="jackknife", show_default=True,
               help="bootstrap: prompt-cluster bootstrap refitting the calibrator (direct only).")
@@ -101,7 +141,7 @@ def parse_coverages(_ctx: click.Context, _param: click.Parameter, value: str) ->
               help="MRDR fitting weights: w, w2 (w squared) or snips ((w-1) squared).")
 @click.option("--jackknife-folds", type=click.IntRange(2), default=10, show_default=True,
               help="Oracle folds for the calibration-variance jackknife.")
-@click.option("--transport-margin", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+@click.option("--transport-margin", type=finite_float(0, 1, min_open=True, max_open=True),
               default=DEFAULT_TRANSPORT_MARGIN, show_default=True,
               help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
                    "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
@@ -109,7 +149,7 @@ def parse_coverages(_ctx: click.Context, _param: click.Parameter, value: str) ->
               metavar="N",
               help="After the analysis, replay it N times (100 is a good start) on data shaped like DATA with a "
                    "planted truth, and report each estimator's coverage, bias and RMSE there.")
-@click.option("--policies", default=None, help="Comma-separated target policies [default: all in DATA].")
+@policies_option("Only these target policies (all: every target policy in DATA).")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -121,28 +161,35 @@ def parse_coverages(_ctx: click.Context, _param: click.Parameter, value: str) ->
 @click.option("--plot-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where figures go [default: plots/ beside DATA].")
 @click.option("--no-plots", is_flag=True, help="Skip the figures (and the extreme-weights text).")
+@click.option("--fail-on", type=click.Choice(["refuse", "warn"]), default=None,
+              help="Exit with status 1 when an estimate is refused (refuse) or refused or warned about (warn), "
+                   "after printing and writing everything [default: exit 0 whatever the statuses].")
 @quiet_option
-@user_errors_exit_2
 def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, judge_scale, oracle_scale, ci_level,
-         inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, self_check_replays, policies,
-         truth_path, output, output_csv, report, plot_dir, no_plots, quiet):
+         inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, self_check_replays, policy_names,
+         truth_path, output, output_csv, report, plot_dir, no_plots, fail_on, quiet):
     if self_check_replays and len(coverages) > 1:
         raise click.UsageError("--self-check replays one analysis: give a single --oracle-coverage")
+    from cje.sources import load
+
+    check_data_path(data_path)
+    loaded = load(data_path, fresh_draws=fresh_draws_dir, probes=probe_dir, judge_scale=judge_scale,
+                  oracle_scale=oracle_scale)
+    if click.get_current_context().get_parameter_source("jackknife_folds") is ParameterSource.COMMANDLINE:
+        check_jackknife_folds(loaded.dataset, coverages, jackknife_folds)  # the default adapts on its own
     options = dict(
-        fresh_draws=fresh_draws_dir, probes=probe_dir, estimators=estimators, seed=seed, ci_level=ci_level,
-        inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega, jackknife_folds=jackknife_folds,
-        transport_margin=transport_margin, judge_scale=judge_scale, oracle_scale=oracle_scale, truth=truth_path,
-        policies=[p.strip() for p in policies.split(",") if p.strip()] if policies else None,
-        command_line=[Path(sys.argv[0]).name, *sys.argv[1:]],
+        estimators=estimators, seed=seed, ci_level=ci_level, inference=inference, n_bootstrap=n_bootstrap,
+        mrdr_omega=mrdr_omega, jackknife_folds=jackknife_folds, transport_margin=transport_margin,
+        truth=truth_path, policies=policy_names or None, command_line=[Path(sys.argv[0]).name, *sys.argv[1:]],
     )
     if len(coverages) == 1:
         from cje.results import analyze
 
-        outcome = analyze(data_path, oracle_coverage=coverages[0], **options)
+        outcome = analyze(loaded, oracle_coverage=coverages[0], **options)
     else:
         from cje.coverage_sweep import sweep
 
-        outcome = sweep(data_path, coverages, **options)
+        outcome = sweep(loaded, coverages, **options)
     click.echo(outcome.summary(quiet=quiet))
     if self_check_replays:
         click.echo(outcome.self_check_text(self_check_replays))
@@ -156,6 +203,10 @@ def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, jud
         written += [str(p) for p in outcome.save_plots(directory)]
     if written and not quiet:
         click.echo("written: " + ", ".join(written))
+    tripped = failed_gate([outcome] if len(coverages) == 1 else list(outcome.runs), fail_on)
+    if tripped:
+        click.echo(f"--fail-on {fail_on}: {len(tripped)} estimates: {', '.join(tripped)}", err=True)
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

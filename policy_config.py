@@ -4,6 +4,11 @@ Edit this file to change models, prompts or providers. Every role names a
 model and an endpoint: the endpoint's base URL and the name of the environment
 variable that holds its API key (the key itself never appears in any file).
 
+Scripts read this file through ``--policy-config PATH`` (this one is the
+default, found beside the ``cje`` package). Policy names must be 1-64
+characters: ASCII letters, digits, ``_``, ``-`` and ``.``, starting with a
+letter or digit (they become file names).
+
 Environment overrides, applied by ``cje.api.endpoints`` at run time:
 
 * ``CJE_BASE_URL`` and ``CJE_API_KEY`` point every role at one endpoint
@@ -76,3 +81,17 @@ TARGET_POLICIES: tuple[str, ...] = tuple(p for p in POLICIES if p != LOGGING_POL
 # gpt-5 accepts only its default temperature (1), hence no 0 there.
 JUDGE = Role("judge", "gpt-4.1-nano", *OPENAI, temperature=0.0)
 ORACLE = Role("oracle", "gpt-5", *OPENAI, temperature=1.0)
+
+
+# What each model costs, in US dollars per million (input tokens, output tokens):
+# the providers' public list prices when this file was written, for the cost
+# ESTIMATES of `generate_arena_data.py --dry-run` and of the run's summary. Check
+# them against your provider's price page and your bill; they are not fetched.
+# A model missing here gets no cost estimate; an endpoint on this machine (the
+# offline simulator, a local vLLM) is free whatever this says.
+PRICES: dict[str, tuple[float, float]] = {
+    LLAMA_70B: (0.90, 0.90),
+    LLAMA_405B: (3.00, 3.00),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-5": (1.25, 10.00),
+}

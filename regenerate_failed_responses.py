@@ -6,7 +6,9 @@ table of failures by policy and error type (retryable: the provider was
 overloaded, rate-limited, timed out or sent a broken reply; non_retryable: it
 refused the request, e.g. 400/401/403/404 or exhausted quota), then retries
 each failed request with --max-retries attempts, asking for a fresh sample (a
-new request seed). --dry-run only reports.
+new request seed). --dry-run only reports, and says how many requests a run
+would send: it reads the files and writes nothing (a read-only data directory
+is fine), with no network access.
 
 A regenerated response has a new text hash, so any score or log-prob of an
 earlier text of that prompt is stale: the next run of generate_arena_data.py (same options)
@@ -21,29 +23,29 @@ from pathlib import Path
 
 import click
 
-from cje.cli.config import load_roles
-from cje.cli.errors import user_errors_exit_2
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
 from cje.cli.options import (
     api_options,
     data_dir_option,
+    dry_run_option,
     max_tokens_option,
-    oracle_fraction_option,
     pipeline_quiet_option,
-    probe_fraction_option,
+    policies_option,
+    policy_config_option,
     seed_option,
     verbose_option,
 )
-from cje.cli.pipeline import selected_policies, step_lines
+from cje.cli.pipeline import failure_lines, plan_lines, retry_lines, selected_policies, step_lines, usage_lines
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
-from cje.pipeline.generation import generate_responses
-from cje.pipeline.paths import DataPaths
+from cje.pipeline.dataset import refresh_views
+from cje.pipeline.generation import FailureCount, count_failures, generate_responses
+from cje.pipeline.plan import PlanContext, plan_responses
 from cje.pipeline.prompts import read_prompts
-from cje.pipeline.regenerate import FailureCount, count_failures
+from cje.pipeline.records import DataPaths
+from cje.pipeline.runner import Connections, StepContext
 from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
-from cje.pipeline.views import refresh_views
 
 
 def failure_table(counts: Sequence[FailureCount]) -> str:
@@ -58,33 +60,39 @@ def failure_table(counts: Sequence[FailureCount]) -> str:
     return "\n".join(lines)
 
 
-@click.command(help=__doc__)
-@click.option("--policies", "policy_names", multiple=True, metavar="NAME",
-              help="Only these policies (repeat the option or separate names with commas); default: all.")
-@click.option("--dry-run", is_flag=True, help="Report the failures; retry nothing.")
+@command(help=__doc__)
+@policies_option("Only these policies (all: every policy of the policy config).")
+@dry_run_option
 @max_tokens_option
-@oracle_fraction_option
-@probe_fraction_option
 @api_options()
 @data_dir_option
 @seed_option
 @pipeline_quiet_option
 @verbose_option
-@user_errors_exit_2
-def main(policy_names: tuple[str, ...], dry_run: bool, max_tokens: int, oracle_fraction: float,
-         probe_fraction: float, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool) -> None:
+@policy_config_option
+def main(policy_names: tuple[str, ...], dry_run: bool, max_tokens: int, api: ApiSettings, data_dir: str,
+         seed: int, quiet: bool, verbose: bool, policy_config: PolicyConfig) -> None:
     configure_logging(verbose=verbose)
-    roles = load_roles()
+    roles = policy_config.roles
     policies = selected_policies(roles, policy_names)
-    settings = RunSettings(seed=seed, max_tokens=max_tokens, oracle_fraction=oracle_fraction,
-                           probe_fraction=probe_fraction, mode=ResumeMode.RESUME)
+    # The views show every oracle label of a current text; which prompts the oracle
+    # labels is the scoring step's business (generate_arena_data.py --oracle-fraction).
+    settings = RunSettings(seed=seed, max_tokens=max_tokens, oracle_fraction=1.0, probe_fraction=1.0,
+                           mode=ResumeMode.RESUME)
     paths = DataPaths(Path(data_dir))
+    if dry_run:
+        prompts = read_prompts(paths)
+        click.echo("failed responses:\n" + failure_table(count_failures(paths, prompts, policies)))
+        plan, _ = plan_responses(prompts, policies, PlanContext(roles, settings, paths, policy_config.prices),
+                                 only_failed=True)
+        click.echo("\n".join(plan_lines([plan])))
+        return
     with locked_run(paths.root):
         prompts = read_prompts(paths)
         before = count_failures(paths, prompts, policies)
         click.echo("failed responses:\n" + failure_table(before))
-        if dry_run or not any(c.total for c in before):
-            click.echo("dry run: nothing retried" if dry_run else "nothing to retry")
+        if not any(c.total for c in before):
+            click.echo("nothing to retry")
             return
         with Connections(api) as connections:
             ctx = StepContext(roles, settings, api, connections, paths, ConsoleReporter(quiet=quiet))
@@ -92,7 +100,8 @@ def main(policy_names: tuple[str, ...], dry_run: bool, max_tokens: int, oracle_f
         refresh_views(paths, prompts, roles, settings, policies)
         after = count_failures(paths, prompts, policies)
     click.echo("\n".join([
-        "regenerated:", *step_lines([result]), "still failing:\n" + failure_table(after),
+        "regenerated:", *step_lines([result]), *failure_lines([result]), *retry_lines(connections.retries),
+        *usage_lines([result], roles, policy_config.prices), "still failing:\n" + failure_table(after),
         "Their scores and log-probs are now stale or missing: run generate_arena_data.py again with the "
         "same options to compute them.",
     ]))

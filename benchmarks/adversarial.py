@@ -6,7 +6,7 @@ estimates flagged (warn or refuse), the RMSE, and the silent failure rate
 (the share of ok intervals that miss the truth).
 
 \b
-Outputs in --out: cells.jsonl (every estimator x policy x seed, appended as
+Outputs in --output-dir: cells.jsonl (every estimator x policy x seed, appended as
 each seed finishes; re-running skips finished seeds), adversarial.md (the
 tables). --readme also rewrites the adversarial section of
 benchmarks/README.md.
@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.lib.adversarial import Cell, run_cell, summarise  # noqa: E402
 from benchmarks.lib.adversarial_report import markdown_report, rewrite_readme  # noqa: E402
 from benchmarks.lib.grid import library_digest  # noqa: E402
+from cje.cli.errors import command  # noqa: E402
 from cje.world.regimes import REGIMES  # noqa: E402
 
 
@@ -55,12 +56,12 @@ def _rows(log: Path, code: str) -> list[dict]:
     return [row for row in rows if row.get("code") == code]
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--seeds", type=click.IntRange(1), default=40, show_default=True, help="Seeds per regime.")
 @click.option("--regimes", "regime_text", default=None, help="Comma-separated regimes [default: all].")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=ROOT / "benchmarks" / "results" / "adversarial", show_default=True,
+@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path),
+              default=ROOT / "benchmarks" / "results" / "adversarial", show_default="benchmarks/results/adversarial",
               help="Directory for the cell log and the tables.")
 @click.option("--readme", is_flag=True, help="Also rewrite the adversarial section of benchmarks/README.md.")
 def main(seeds: int, regime_text: str | None, jobs: int, out: Path, readme: bool) -> None:

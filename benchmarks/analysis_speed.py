@@ -35,6 +35,11 @@ from pathlib import Path
 import click
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Only the error boundary here: the analysis is imported where it is timed.
+from cje.cli.errors import command  # noqa: E402
+
 ARENA = ROOT.parent / "shared" / "data" / "arena_sample"
 RESULTS = ROOT / "benchmarks" / "results"
 SWEEP = "0.05,0.1,0.25,0.5,1"
@@ -190,13 +195,15 @@ def sweep_lines(sweep: dict) -> list[str]:
     return lines
 
 
-@click.command()
-@click.option("--large-prompts", type=int, default=1_000_000, show_default=True)
+@command()
+@click.option("--large-prompts", type=int, default=1_000_000, show_default=True,
+              help="Prompts of the large benchmark (four policies each).")
 @click.option("--skip-large", is_flag=True, help="Leave out the 1,000,000-prompt run.")
 @click.option("--repeats", type=click.IntRange(1), default=7, show_default=True,
               help="Runs per measurement (the minimum is reported, with the median).")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
-              default=RESULTS / "data", show_default=True, help="Where generated datasets are kept.")
+              default=RESULTS / "data", show_default="benchmarks/results/data",
+              help="Where generated datasets are kept.")
 def main(large_prompts: int, skip_large: bool, repeats: int, workdir: Path) -> None:
     import platform
 
@@ -221,5 +228,4 @@ def main(large_prompts: int, skip_large: bool, repeats: int, workdir: Path) -> N
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

@@ -14,7 +14,7 @@ Your own data: --data FILE [--fresh-draws-dir DIR] and --truth FILE (JSON
 mean of n_oracle labels) or --probe-dir DIR of {policy}_probe.jsonl files.
 
 \b
-Outputs in --out/<source>/: runs.jsonl (append-only log, one row per finished
+Outputs in --output-dir/<source>/: runs.jsonl (append-only log, one row per finished
 cell: re-running skips those), runs.csv (every run x policy), regimes.csv and
 summary.md (every metric per estimator x sample size x coverage),
 readme_tables.md, plots/ci_coverage.png, plots/rmse.png, plots/ranking.png.
@@ -26,7 +26,7 @@ Examples:
   .venv/bin/python benchmarks/coverage_experiment.py --jobs 2
   .venv/bin/python benchmarks/coverage_experiment.py --quick
   .venv/bin/python benchmarks/coverage_experiment.py --data my/cje_dataset.jsonl \\
-      --truth my/truth.json --sizes 500,1000 --estimators direct,stacked-dr
+      --truth my/truth.json --sizes 500,1000 --estimator direct,stacked-dr
 """
 
 from __future__ import annotations
@@ -57,11 +57,11 @@ from benchmarks.lib.plan import (  # noqa: E402
 from benchmarks.lib.report import write_outputs  # noqa: E402
 from benchmarks.lib.sources import Source  # noqa: E402
 from benchmarks.lib.summary import runs_table  # noqa: E402
-from cje.cli.errors import user_errors_exit_2  # noqa: E402
+from cje.cli.errors import command, user_errors_exit_2  # noqa: E402
 from cje.io.store import JsonlStore  # noqa: E402
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @experiment_options
 @user_errors_exit_2
 def main(sources, data, fresh_draws_dir, truth_file, probe_dir, coverages, sizes, seeds, estimators, separate,

@@ -7,7 +7,7 @@ request, then runs the responses step (all five policies) at ``--concurrency
 including writing, fsync'ing and compacting the logs. Target: at least 60
 requests/s (16 in flight / 0.2 s = 80 requests/s is the ceiling).
 
-Usage: .venv/bin/python benchmarks/pipeline_throughput.py [--prompts 200] [--concurrency 16]
+Usage: .venv/bin/python benchmarks/pipeline_throughput.py [--n-samples 200] [--concurrency 16]
 Writes benchmarks/results/pipeline_throughput.json and prints the figure.
 """
 
@@ -26,15 +26,14 @@ import click
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import policy_config as pc  # noqa: E402
+from cje.cli.config import PolicyConfig  # noqa: E402
+from cje.cli.errors import command  # noqa: E402
+from cje.cli.options import policy_config_option  # noqa: E402
 from cje.io.atomic import write_json_atomic  # noqa: E402
-from cje.pipeline.connections import Connections  # noqa: E402
-from cje.pipeline.context import StepContext  # noqa: E402
 from cje.pipeline.generation import generate_responses  # noqa: E402
-from cje.pipeline.paths import DataPaths  # noqa: E402
-from cje.pipeline.progress import SilentReporter  # noqa: E402
-from cje.pipeline.prompt_sources import SHIPPED_PROMPTS  # noqa: E402
-from cje.pipeline.prompts import PromptSpec, prepare_prompts  # noqa: E402
+from cje.pipeline.prompts import SHIPPED_PROMPTS, PromptSpec, prepare_prompts  # noqa: E402
+from cje.pipeline.records import DataPaths  # noqa: E402
+from cje.pipeline.runner import Connections, SilentReporter, StepContext  # noqa: E402
 from cje.pipeline.settings import ApiSettings, ResumeMode, Roles, RunSettings  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -42,10 +41,10 @@ TARGET_RPS = 60.0
 LATENCY_MS = 200.0
 
 
-def start_simulator() -> tuple[subprocess.Popen[str], str]:
+def start_simulator(policy_config: PolicyConfig) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "cje.simulator", "--port", "0", "--latency-ms", str(LATENCY_MS),
-         "--population-prompts", "2000", "--quiet"],
+         "--population-prompts", "2000", "--quiet", "--policy-config", str(policy_config.path)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     line = process.stdout.readline() if process.stdout else ""
@@ -56,11 +55,10 @@ def start_simulator() -> tuple[subprocess.Popen[str], str]:
     return process, found.group(1)
 
 
-def measure(base_url: str, n_prompts: int, concurrency: int) -> dict[str, object]:
+def measure(base_url: str, n_prompts: int, concurrency: int, roles: Roles) -> dict[str, object]:
     env = {"CJE_BASE_URL": base_url, "CJE_API_KEY": "sk-benchmark"}
     api = ApiSettings(concurrency=concurrency, timeout=30.0)
     settings = RunSettings(mode=ResumeMode.RESUME)
-    roles = Roles(dict(pc.POLICIES), pc.LOGGING_POLICY, pc.JUDGE, pc.ORACLE)
     with tempfile.TemporaryDirectory() as workdir:
         paths = DataPaths(Path(workdir))
         prompts = prepare_prompts(PromptSpec(n_samples=n_prompts, seed=42, prompts_file=SHIPPED_PROMPTS), paths,
@@ -78,15 +76,17 @@ def measure(base_url: str, n_prompts: int, concurrency: int) -> dict[str, object
     }
 
 
-@click.command()
-@click.option("--prompts", "n_prompts", type=click.IntRange(1), default=200, show_default=True,
-              help="Prompts per policy (five policies).")
-@click.option("--concurrency", type=click.IntRange(1), default=16, show_default=True)
-def main(n_prompts: int, concurrency: int) -> None:
+@command()
+@click.option("--n-samples", "n_prompts", type=click.IntRange(1), default=200, show_default=True,
+              help="Prompts to generate for (each policy of the config answers each one).")
+@click.option("--concurrency", type=click.IntRange(1), default=16, show_default=True,
+              help="Requests in flight at once.")
+@policy_config_option
+def main(n_prompts: int, concurrency: int, policy_config: PolicyConfig) -> None:
     """Measure the responses step's requests/s against a 200 ms simulator."""
-    process, base_url = start_simulator()
+    process, base_url = start_simulator(policy_config)
     try:
-        figures = measure(base_url, n_prompts, concurrency)
+        figures = measure(base_url, n_prompts, concurrency, policy_config.roles)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.lib.compare import direct_coverage_comparison, headline_comparison, main_comparison  # noqa: E402
 from benchmarks.lib.readme import update_sections  # noqa: E402
 from benchmarks.lib.speed_run import machine_description  # noqa: E402
-from cje.cli.errors import user_errors_exit_2  # noqa: E402
+from cje.cli.errors import command, user_errors_exit_2  # noqa: E402
 from cje.io.atomic import write_text_atomic  # noqa: E402
 
 BENCH = ROOT / "benchmarks"
@@ -43,7 +43,7 @@ RESULTS = BENCH / "results"
 TABLES = BENCH / "tables"
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--jobs", type=click.IntRange(1), default=2, show_default=True,
               help="Worker processes for the coverage experiment.")
 @click.option("--tables-only", is_flag=True, help="Only rebuild tables and README from existing results.")

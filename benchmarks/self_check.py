@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.lib.grid import library_digest  # noqa: E402
 from cje.analysis import AnalysisSettings  # noqa: E402
 from cje.analysis.selfcheck import self_check  # noqa: E402
+from cje.cli.errors import command  # noqa: E402
 from cje.world import simulate_dataset  # noqa: E402
 from cje.world.regimes import REGIMES  # noqa: E402
 
@@ -76,14 +77,15 @@ def time_large(replays: int) -> dict[str, float]:
     return seconds
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--regimes", "regime_text", default=None, help="Comma-separated regimes [default: all].")
 @click.option("--datasets", type=click.IntRange(1), default=3, show_default=True,
               help="Datasets drawn per regime (the self-check runs on each).")
 @click.option("--replays", type=click.IntRange(10), default=60, show_default=True, help="Replays per self-check.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes.")
 @click.option("--adversarial-log", type=click.Path(dir_okay=False, path_type=Path),
-              default=ROOT / "benchmarks" / "results" / "adversarial" / "cells.jsonl", show_default=True,
+              default=ROOT / "benchmarks" / "results" / "adversarial" / "cells.jsonl",
+              show_default="benchmarks/results/adversarial/cells.jsonl",
               help="The adversarial benchmark's cell log to compare with.")
 @click.option("--readme", is_flag=True, help="Also rewrite the self-check section of benchmarks/README.md.")
 def main(regime_text: str | None, datasets: int, replays: int, jobs: int, adversarial_log: Path,

@@ -2,7 +2,7 @@
 """Throughput of the offline simulator: 16 keep-alive clients against
 ``python -m cje.simulator --latency-ms 200`` (ceiling: 16 / 0.2 s = 80 requests/s).
 
-Usage: .venv/bin/python benchmarks/simulator_throughput.py [--clients 16] [--per-client 30]
+Usage: .venv/bin/python benchmarks/simulator_throughput.py [--concurrency 16] [--per-client 30]
 Writes benchmarks/results/simulator_throughput.json.
 """
 
@@ -22,14 +22,17 @@ import click
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import policy_config as pc  # noqa: E402
+from cje.api.endpoints import Role  # noqa: E402
+from cje.cli.config import PolicyConfig  # noqa: E402
+from cje.cli.errors import command  # noqa: E402
+from cje.cli.options import policy_config_option  # noqa: E402
 from cje.io.atomic import write_json_atomic  # noqa: E402
 
 
-def start_simulator(latency_ms: int) -> tuple[subprocess.Popen, int]:
+def start_simulator(latency_ms: int, policy_config: PolicyConfig) -> tuple[subprocess.Popen, int]:
     process = subprocess.Popen(
         [sys.executable, "-m", "cje.simulator", "--port", "0", "--latency-ms", str(latency_ms), "--quiet",
-         "--population-prompts", "2000"],
+         "--population-prompts", "2000", "--policy-config", str(policy_config.path)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
     found = re.search(r":(\d+)/v1", process.stdout.readline())
@@ -39,8 +42,7 @@ def start_simulator(latency_ms: int) -> tuple[subprocess.Popen, int]:
     return process, int(found.group(1))
 
 
-def client(port: int, index: int, requests: int, failures: list[str]) -> None:
-    base = pc.POLICIES["base"]
+def client(port: int, base: Role, index: int, requests: int, failures: list[str]) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for i in range(requests):
         body = json.dumps({"model": base.model, "temperature": 0.7, "max_tokens": 256, "messages": [
@@ -54,15 +56,22 @@ def client(port: int, index: int, requests: int, failures: list[str]) -> None:
     connection.close()
 
 
-@click.command()
-@click.option("--clients", type=int, default=16, show_default=True)
-@click.option("--per-client", type=int, default=30, show_default=True)
-@click.option("--latency-ms", type=int, default=200, show_default=True)
-def main(clients: int, per_client: int, latency_ms: int) -> None:
-    process, port = start_simulator(latency_ms)
+@command()
+@click.option("--concurrency", "clients", type=click.IntRange(1), default=16, show_default=True,
+              help="Keep-alive clients sending requests at once.")
+@click.option("--per-client", type=click.IntRange(1), default=30, show_default=True,
+              help="Chat requests each client sends, one after the other.")
+@click.option("--latency-ms", type=click.IntRange(0), default=200, show_default=True,
+              help="Latency the simulator adds to every request, in milliseconds.")
+@policy_config_option
+def main(clients: int, per_client: int, latency_ms: int, policy_config: PolicyConfig) -> None:
+    """Requests per second the simulator serves to concurrent keep-alive clients."""
+    process, port = start_simulator(latency_ms, policy_config)
+    base = policy_config.roles.logging_role
     failures: list[str] = []
     try:
-        threads = [threading.Thread(target=client, args=(port, k, per_client, failures)) for k in range(clients)]
+        threads = [threading.Thread(target=client, args=(port, base, k, per_client, failures))
+                   for k in range(clients)]
         start = time.perf_counter()
         for thread in threads:
             thread.start()

@@ -14,12 +14,12 @@ The growth exponent is the log-log slope of time (and of memory) against n.
 direct+bootstrap is direct with --inference bootstrap (B=--n-bootstrap).
 
 \b
-Outputs in --out: speed.jsonl (one row per measurement; re-running skips
+Outputs in --output-dir: speed.jsonl (one row per measurement; re-running skips
 finished ones unless --force), speed.csv, speed.md, speed.png.
 
 \b
 Example:  .venv/bin/python benchmarks/speed.py
-          .venv/bin/python benchmarks/speed.py --sizes 1000,10000 --estimators direct,tmle
+          .venv/bin/python benchmarks/speed.py --sizes 1000,10000 --estimator direct,tmle
 """
 
 from __future__ import annotations
@@ -39,26 +39,30 @@ from benchmarks.lib.grid import fingerprint, library_digest  # noqa: E402
 from benchmarks.lib.speed_data import ensure_dataset  # noqa: E402
 from benchmarks.lib.speed_report import exponents, memory_table, plot_speed, time_table  # noqa: E402
 from benchmarks.lib.speed_run import MeasureSettings, machine_description, measure  # noqa: E402
-from cje.cli.errors import user_errors_exit_2  # noqa: E402
+from cje.cli.errors import command, user_errors_exit_2  # noqa: E402
 from cje.io.atomic import write_text_atomic  # noqa: E402
 from cje.io.store import JsonlStore  # noqa: E402
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @click.option("--sizes", default="1000,10000,100000,1000000", show_default=True,
               help="Comma-separated prompt counts.")
-@click.option("--estimators", default="all", show_default=True, help="'all' or a comma-separated list.")
-@click.option("--coverage", type=click.FloatRange(0.01, 1), default=0.1, show_default=True)
-@click.option("--repeats", type=click.IntRange(1), default=3, show_default=True)
+@click.option("--estimator", "estimators", default="all", show_default=True,
+              help="'all' or a comma-separated list.")
+@click.option("--oracle-coverage", "coverage", type=click.FloatRange(0.01, 1), default=0.1, show_default=True,
+              help="Share of the oracle labels the timed analyses keep.")
+@click.option("--repeats", type=click.IntRange(1), default=3, show_default=True,
+              help="Times each measurement is repeated (the fastest counts).")
 @click.option("--budget-s", type=float, default=20.0, show_default=True,
               help="Stop repeating a measurement once its runs took this long.")
 @click.option("--n-bootstrap", type=click.IntRange(50), default=200, show_default=True,
               help="Replicates for direct+bootstrap.")
-@click.option("--timeout-s", type=float, default=1800.0, show_default=True,
+@click.option("--timeout", "timeout_s", type=float, default=1800.0, show_default=True,
               help="Give up on one measurement after this long (recorded as a timeout).")
 @click.option("--force", is_flag=True, help="Measure again even what the log already holds.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=ROOT / "benchmarks" / "results" / "speed", show_default=True)
+@click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path),
+              default=ROOT / "benchmarks" / "results" / "speed", show_default="benchmarks/results/speed",
+              help="Where the measurements, tables and plots go.")
 @user_errors_exit_2
 def main(sizes, estimators, coverage, repeats, budget_s, n_bootstrap, timeout_s, force, out) -> None:
     counts = sorted({int(float(v)) for v in sizes.split(",") if v.strip()})

@@ -14,6 +14,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+# Before anything heavy: a Ctrl-C while one of this project's programs starts up
+# exits quietly (see cje.cli.ctrl_c; it does nothing when cje is merely imported).
+from cje.cli import ctrl_c as _ctrl_c  # noqa: F401
+
 if TYPE_CHECKING:
     from cje.coverage_sweep import Sweep, sweep
     from cje.results import Results, analyze

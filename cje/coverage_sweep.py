@@ -121,8 +121,8 @@ def sweep(
         n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega, jackknife_folds=jackknife_folds,
         transport_margin=transport_margin, policies=tuple(policies) if policies is not None else None,
     )
-    dataset, sources = load(data, fresh_draws=fresh_draws, probes=probes, judge_scale=judge_scale,
-                            oracle_scale=oracle_scale)
+    loaded = load(data, fresh_draws=fresh_draws, probes=probes, judge_scale=judge_scale, oracle_scale=oracle_scale)
+    dataset, sources = loaded.dataset, loaded.sources
     values, truth_file = read_truth(truth)
     if truth_file is not None:
         sources = replace(sources, files=(*sources.files, truth_file))

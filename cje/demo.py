@@ -2,11 +2,18 @@
 
 ``python -m cje.demo`` starts the OpenAI-compatible simulator on a free local
 port (with light fault injection: a few 429s, 5xx replies and dropped
-connections), runs ``generate_arena_data.py`` against it for all five policies,
-fetches the true policy values for the prompts served, stops the simulator,
-and runs ``analyze_dataset.py --estimator all`` with those values shown beside
-every estimate. The scripts run exactly as a user would run them; no API key
-or network is needed, and no process is left behind.
+connections), runs ``generate_arena_data.py`` against it for every policy,
+asks the simulator for the true policy values over the prompts of the
+dataset, stops the simulator, and runs ``analyze_dataset.py --estimator all``
+with those values shown beside every estimate. The scripts run exactly as a
+user would run them; no API key or network is needed, and no process is left
+behind.
+
+Re-running it is safe and quick: the pipeline resumes (everything is already
+done, so nothing is asked again) and the truth comes from the dataset's own
+prompts, so the run ends with the same table. Everything lands in
+``--data-dir`` (default ``data/demo``); analyse it again with
+``python analyze_dataset.py --data data/demo/cje_dataset.jsonl``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,9 +33,12 @@ from typing import Any
 
 import click
 
+from cje.cli.config import DEFAULT_POLICY_CONFIG, PROJECT_ROOT, PolicyConfig
+from cje.cli.errors import command
+from cje.cli.options import finite_float, policy_config_option, seed_option
+from cje.errors import EnvironmentFailure
 from cje.io.atomic import write_json_atomic
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROMPTS = PROJECT_ROOT / "cje" / "pipeline" / "default_prompts.jsonl"
 LIGHT_FAULTS = ("--rate-429", "0.02", "--retry-after", "0.2", "--rate-5xx", "0.02",
                 "--rate-drop", "0.005", "--latency-ms", "5", "--latency-jitter-ms", "10")
@@ -35,16 +46,17 @@ LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+/v1)")
 
 
 @contextmanager
-def running_simulator(seed: int, faults: bool) -> Iterator[str]:
+def running_simulator(seed: int, faults: bool, policy_config: Path) -> Iterator[str]:
     """Start ``python -m cje.simulator`` on a free port; yield its base URL;
     always stop it (SIGTERM, then SIGKILL if it does not exit)."""
-    command = [sys.executable, "-m", "cje.simulator", "--port", "0", "--seed", str(seed), "--quiet",
-               *(LIGHT_FAULTS if faults else ())]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    command_line = [sys.executable, "-m", "cje.simulator", "--port", "0", "--seed", str(seed), "--quiet",
+                    "--policy-config", str(policy_config), *(LIGHT_FAULTS if faults else ())]
+    process = subprocess.Popen(command_line, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
     try:
         found = LISTENING.search(process.stdout.readline() if process.stdout else "")
         if found is None:
-            raise click.ClickException("the simulator did not start")
+            raise EnvironmentFailure("the offline simulator did not start (see its message above); "
+                                     "run `python -m cje.simulator --port 0` to see why")
         yield found.group(1)
     finally:
         process.send_signal(signal.SIGTERM)
@@ -55,53 +67,64 @@ def running_simulator(seed: int, faults: bool) -> Iterator[str]:
             process.wait()
 
 
-def run_script(arguments: list[str], env: dict[str, str] | None = None) -> None:
-    """Run one project script with this interpreter; stop the demo if it fails."""
-    completed = subprocess.run([sys.executable, *arguments], cwd=PROJECT_ROOT, env=env, check=False)
+def run_script(arguments: list[str], env: dict[str, str] | None = None, *, show_output: bool = True) -> None:
+    """Run one project script with this interpreter; stop the demo with its status if it fails."""
+    completed = subprocess.run([sys.executable, *arguments], cwd=PROJECT_ROOT, env=env, check=False,
+                               stdout=None if show_output else subprocess.DEVNULL)
     if completed.returncode != 0:
         raise SystemExit(completed.returncode)
 
 
-def fetch_truth(base_url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{base_url}/simulator/truth", timeout=300) as reply:
-        return json.loads(reply.read())
+def simulator_json(url: str, body: object | None = None) -> dict[str, Any]:
+    """GET (or POST ``body`` to) a simulator control endpoint."""
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=300) as reply:
+            return json.loads(reply.read())
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise EnvironmentFailure(f"the simulator's truth endpoint {url} failed: {error}") from None
 
 
-def truth_for_analysis(report: dict[str, Any]) -> dict[str, float]:
-    """Each policy's true value averaged over the prompts the run served."""
-    return {policy: float(value) for policy, value in report["served"].items()}
+def dataset_prompts(dataset: Path) -> list[str]:
+    """The prompt texts of a dataset the pipeline wrote."""
+    return [json.loads(line)["prompt"] for line in dataset.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@click.command()
-@click.option("--n-prompts", type=click.IntRange(20), default=300, show_default=True,
-              help="Prompts to generate for (each gets five responses, scores and log-probs).")
+@command(help=__doc__)
+@click.option("--n-samples", "n_prompts", type=click.IntRange(20), default=300, show_default=True,
+              help="How many prompts to generate for (each gets every policy's response, scores and log-probs).")
 @click.option("--prompts-file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=DEFAULT_PROMPTS, show_default=True,
+              default=DEFAULT_PROMPTS, show_default="cje/pipeline/default_prompts.jsonl",
               help="Local JSONL of prompts; the default ships with the project.")
-@click.option("--oracle-coverage", type=click.FloatRange(0, 1), default=0.25, show_default=True,
+@click.option("--oracle-coverage", type=finite_float(0, 1), default=0.25, show_default=True,
               help="Share of oracle labels the analysis keeps (the rest are calibrated from the judge).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default="data/demo",
-              show_default=True)
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--concurrency", type=click.IntRange(1), default=16, show_default=True)
+              show_default=True, help="Where the dataset, the truth, the results and the plots go "
+                                      "(relative to the project, not the working directory).")
+@seed_option
+@click.option("--concurrency", type=click.IntRange(1), default=16, show_default=True,
+              help="Requests in flight at once.")
 @click.option("--no-faults", is_flag=True, help="Run the simulator without injected faults.")
-@click.option("--quiet", is_flag=True, help="Only the results tables.")
-def main(n_prompts: int, prompts_file: Path, oracle_coverage: float, data_dir: Path, seed: int,
-         concurrency: int, no_faults: bool, quiet: bool) -> None:
-    """Generate a dataset against the offline simulator, analyse it with every
-    estimator, and print the estimates beside the true values."""
+@click.option("--quiet", is_flag=True, help="Print only the results tables.")
+@policy_config_option
+def main(*, n_prompts: int, prompts_file: Path, oracle_coverage: float, data_dir: Path, seed: int,
+         concurrency: int, no_faults: bool, quiet: bool, policy_config: PolicyConfig) -> None:
     data_dir = data_dir if data_dir.is_absolute() else PROJECT_ROOT / data_dir
     quiet_flag = ["--quiet"] if quiet else []
-    with running_simulator(seed, faults=not no_faults) as base_url:
+    config_flag = [] if policy_config.path == DEFAULT_POLICY_CONFIG else ["--policy-config", str(policy_config.path)]
+    with running_simulator(seed, not no_faults, policy_config.path) as base_url:
         env = {**os.environ, "CJE_BASE_URL": base_url, "CJE_API_KEY": "offline-demo"}
         run_script([
             "generate_arena_data.py", "--n-samples", str(n_prompts), "--prompts-file", str(prompts_file),
             "--data-dir", str(data_dir), "--seed", str(seed), "--concurrency", str(concurrency),
-            "--retry-base-delay", "0.2", "--probe-fraction", "0.1", *quiet_flag,
-        ], env)
-        report = fetch_truth(base_url)
-    write_json_atomic(data_dir / "simulator_truth.json", report)
-    write_json_atomic(data_dir / "truth.json", truth_for_analysis(report))
+            "--retry-base-delay", "0.2", "--probe-fraction", "0.1", *config_flag, *quiet_flag,
+        ], env, show_output=not quiet)
+        truth = simulator_json(f"{base_url}/simulator/truth",
+                               {"prompts": dataset_prompts(data_dir / "cje_dataset.jsonl")})
+        report = simulator_json(f"{base_url}/simulator/truth")
+    write_json_atomic(data_dir / "simulator_truth.json", {**report, "dataset": truth})
+    write_json_atomic(data_dir / "truth.json", truth["values"])
     run_script([
         "analyze_dataset.py", "--data", str(data_dir / "cje_dataset.jsonl"), "--estimator", "all",
         "--oracle-coverage", str(oracle_coverage), "--seed", str(seed),
@@ -109,8 +132,17 @@ def main(n_prompts: int, prompts_file: Path, oracle_coverage: float, data_dir: P
         "--plot-dir", str(data_dir / "plots"), *quiet_flag,
     ])
     if not quiet:
-        click.echo(f"\ntrue values: {data_dir / 'truth.json'} (the simulator's full report: "
-                   f"{data_dir / 'simulator_truth.json'}); plots in {data_dir / 'plots'}")
+        click.echo(f"\ntrue values over the dataset's prompts: {data_dir / 'truth.json'} (the simulator's full "
+                   f"report: {data_dir / 'simulator_truth.json'}); plots in {data_dir / 'plots'}.\n"
+                   f"Analyse these data again with: python analyze_dataset.py --data "
+                   f"{_shown(data_dir / 'cje_dataset.jsonl')} --estimator all --oracle-coverage 0.1")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":

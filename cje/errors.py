@@ -46,3 +46,8 @@ class InsufficientLabelsError(CJEError):
 
 class EstimationError(CJEError):
     """An estimator could not produce a number, with the reason why."""
+
+
+class EnvironmentFailure(CJEError):
+    """The environment failed, not the input: an endpoint that refuses every
+    request, a network that cannot be reached. Scripts exit with status 3."""

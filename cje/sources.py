@@ -7,6 +7,7 @@ import json
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,18 @@ from cje.data.tables import Dataset, FreshTable, LoggedTable
 from cje.errors import CJEError
 from cje.report.provenance import InputFile, Sources, combined_sha256, input_file
 
-DataSource = str | Path | Sequence[Mapping[str, Any]] | Dataset | Any
-"""A dataset JSONL path, a sequence of row mappings, a pandas DataFrame, or a loaded :class:`Dataset`."""
+
+@dataclass(frozen=True)
+class Loaded:
+    """A loaded dataset and the record of what was read to make it."""
+
+    dataset: Dataset
+    sources: Sources
+
+
+DataSource = str | Path | Sequence[Mapping[str, Any]] | Dataset | Loaded | Any
+"""A dataset JSONL path, a sequence of row mappings, a pandas DataFrame, a
+:class:`Dataset`, or what :func:`load` returned."""
 RowsByPolicy = Mapping[str, Sequence[Mapping[str, Any]] | Any]
 """Rows (or a DataFrame) per policy."""
 
@@ -28,15 +39,17 @@ def load(
     probes: str | Path | RowsByPolicy | None = None,
     judge_scale: str = "auto",
     oracle_scale: str = "auto",
-) -> tuple[Dataset, Sources]:
+) -> Loaded:
     """Load ``data`` with its fresh draws and probe slices.
 
     With a path, ``fresh_draws`` and ``probes`` are directories (fresh draws
     default to ``responses/`` beside the dataset) and every file read is
     hashed. With rows or DataFrames they map each policy to its rows.
     """
+    if isinstance(data, Loaded):
+        return data
     if isinstance(data, Dataset):
-        return data, Sources("memory", (), _dataset_sha256(data))
+        return Loaded(data, Sources("memory", (), _dataset_sha256(data)))
     if isinstance(data, (str, Path)):
         return _load_files(Path(data), fresh_draws, probes, judge_scale, oracle_scale)
     if isinstance(fresh_draws, (str, Path)) or isinstance(probes, (str, Path)):
@@ -48,7 +61,7 @@ def load(
     parts = [_rows_sha256("logged", logged)]
     parts += [_rows_sha256(f"fresh-draws {p}", rows) for p, rows in fresh.items()]
     parts += [_rows_sha256(f"probe {p}", rows) for p, rows in probe.items()]
-    return dataset, Sources("memory", (), combined_sha256(parts))
+    return Loaded(dataset, Sources("memory", (), combined_sha256(parts)))
 
 
 def records(rows: Sequence[Mapping[str, Any]] | Any) -> list[Mapping[str, Any]]:
@@ -66,8 +79,7 @@ def _none_if_nan(value: object) -> object:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _load_files(path: Path, fresh_draws: object, probes: object, judge_scale: str,
-                oracle_scale: str) -> tuple[Dataset, Sources]:
+def _load_files(path: Path, fresh_draws: object, probes: object, judge_scale: str, oracle_scale: str) -> Loaded:
     if not (fresh_draws is None or isinstance(fresh_draws, (str, Path))) or not (
             probes is None or isinstance(probes, (str, Path))):
         raise CJEError("a dataset file takes its fresh draws and probes as directories")
@@ -79,7 +91,7 @@ def _load_files(path: Path, fresh_draws: object, probes: object, judge_scale: st
     if probe_dir is not None:
         files += [input_file("probe", policy, probe_dir / f"{policy}_probe.jsonl") for policy in dataset.fresh
                   if (probe_dir / f"{policy}_probe.jsonl").exists()]
-    return dataset, Sources("files", tuple(files), _files_sha256(files))
+    return Loaded(dataset, Sources("files", tuple(files), _files_sha256(files)))
 
 
 def _files_sha256(files: Sequence[InputFile]) -> str:
@@ -118,18 +130,33 @@ def _dataset_sha256(dataset: Dataset) -> str:
 
 def read_truth(source: str | Path | Mapping[str, float] | None) -> tuple[dict[str, float] | None, InputFile | None]:
     """True policy values: a mapping, or a JSON file of ``{policy: value}``
-    or a simulator truth file (its ``population`` values)."""
+    or a simulator truth file (its ``population`` values). Every value must be
+    a finite number; null (an unknown value) is left out."""
     if source is None:
         return None, None
     if isinstance(source, Mapping):
-        return {str(k): float(v) for k, v in source.items()}, None
+        return _finite_truth(source, "truth"), None
     path = Path(source)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CJEError(f"{path}: truth file cannot be read ({error})") from error
+        document = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise CJEError(f"{path}: the truth file (--truth) is not UTF-8 text (byte {error.start}); give a JSON "
+                       'object {"policy": value, ...}') from None
+    except json.JSONDecodeError as error:
+        raise CJEError(f"{path}:{error.lineno}: the truth file (--truth) is not valid JSON ({error.msg})") from None
     values = document.get("population", document) if isinstance(document, dict) else None
     if not isinstance(values, dict):
-        raise CJEError(f"{path}: truth must be a JSON object of policy values")
-    truth = {str(k): float(v) for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    return truth, input_file("truth", None, path)
+        raise CJEError(f"{path}: the truth file (--truth) must be a JSON object of policy values")
+    return _finite_truth(values, str(path)), input_file("truth", None, path)
+
+
+def _finite_truth(values: Mapping[Any, Any], where: str) -> dict[str, float]:
+    truth = {}
+    for policy, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise CJEError(f"{where}: the true value of {policy!r} is {value!r}; every value must be a finite "
+                           "number (or null for an unknown one)")
+        truth[str(policy)] = float(value)
+    return truth

@@ -8,7 +8,9 @@ responses/ views (the fresh draws the analysis reads) are refreshed too.
 Refuses, naming the files and prompts, if any score or log-prob was computed
 from a different response text than the current one (run
 generate_arena_data.py again to recompute those). Use the same --seed and
-fractions as the run: they decide which rows carry oracle labels.
+fractions as the run: they decide which rows carry oracle labels. --dry-run
+says what would be written (or why the build would refuse) and writes
+nothing.
 """
 
 from __future__ import annotations
@@ -17,28 +19,41 @@ from pathlib import Path
 
 import click
 
-from cje.cli.config import load_roles
-from cje.cli.errors import user_errors_exit_2
-from cje.cli.options import data_dir_option, oracle_fraction_option, probe_fraction_option, seed_option
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
+from cje.cli.options import (
+    data_dir_option,
+    dry_run_option,
+    oracle_fraction_option,
+    policy_config_option,
+    probe_fraction_option,
+    seed_option,
+)
 from cje.cli.pipeline import dataset_lines
 from cje.cli.session import configure_logging, locked_run
 from cje.pipeline.dataset import build_dataset
-from cje.pipeline.paths import DataPaths
 from cje.pipeline.prompts import read_prompts
+from cje.pipeline.records import DataPaths
 from cje.pipeline.settings import RunSettings
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @oracle_fraction_option
 @probe_fraction_option
 @data_dir_option
 @seed_option
-@user_errors_exit_2
-def main(oracle_fraction: float, probe_fraction: float, data_dir: str, seed: int) -> None:
+@dry_run_option
+@policy_config_option
+def main(oracle_fraction: float, probe_fraction: float, data_dir: str, seed: int, dry_run: bool,
+         policy_config: PolicyConfig) -> None:
     configure_logging(verbose=False)
-    roles = load_roles()
+    roles = policy_config.roles
     settings = RunSettings(seed=seed, oracle_fraction=oracle_fraction, probe_fraction=probe_fraction)
     paths = DataPaths(Path(data_dir))
+    if dry_run:
+        report = build_dataset(paths, read_prompts(paths), roles, settings, write=False)
+        click.echo("dry run: nothing is written; the build would give:\n" + "\n".join(dataset_lines(report)))
+        return
     with locked_run(paths.root):
         report = build_dataset(paths, read_prompts(paths), roles, settings)
     click.echo("\n".join(dataset_lines(report)))

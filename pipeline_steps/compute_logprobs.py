@@ -8,7 +8,9 @@ max_tokens 0, or 1 where a provider insists). The log-prob sums the tokens
 from the first token of the response, located by text_offset, through the
 end-of-turn token; the echo must equal the text sent and no token log-prob
 may be positive. Rows (logprob, method, hashes of the prompt and response,
-error) go to logprobs/{policy}_logprobs.jsonl. Re-run to resume.
+error) go to logprobs/{policy}_logprobs.jsonl. Re-run to resume. --dry-run
+says what a run would do (rows done, to do, to redo; requests and estimated
+cost) and stops, writing nothing.
 """
 
 from __future__ import annotations
@@ -17,45 +19,56 @@ from pathlib import Path
 
 import click
 
-from cje.cli.config import load_roles
-from cje.cli.errors import user_errors_exit_2
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
 from cje.cli.options import (
     api_options,
     data_dir_option,
+    dry_run_option,
     pipeline_quiet_option,
+    policy_config_option,
     resume_options,
     seed_option,
     verbose_option,
 )
-from cje.cli.pipeline import failure_hint, step_lines
+from cje.cli.pipeline import failure_hint, failure_lines, plan_lines, retry_lines, step_lines, usage_lines
 from cje.cli.progress import ConsoleReporter
 from cje.cli.session import configure_logging, locked_run
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
 from cje.pipeline.logprobs import compute_logprobs
-from cje.pipeline.paths import DataPaths
+from cje.pipeline.plan import PlanContext, plan_logprobs
 from cje.pipeline.prompts import read_prompts
+from cje.pipeline.records import DataPaths
+from cje.pipeline.runner import Connections, StepContext
 from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 
 
-@click.command(help=__doc__)
+@command(help=__doc__)
 @resume_options
+@dry_run_option
 @api_options()
 @data_dir_option
 @seed_option
 @pipeline_quiet_option
 @verbose_option
-@user_errors_exit_2
-def main(mode: ResumeMode, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool) -> None:
+@policy_config_option
+def main(mode: ResumeMode, dry_run: bool, api: ApiSettings, data_dir: str, seed: int, quiet: bool, verbose: bool,
+         policy_config: PolicyConfig) -> None:
     configure_logging(verbose=verbose)
-    roles = load_roles()
+    roles = policy_config.roles
     settings = RunSettings(seed=seed, mode=mode)
     paths = DataPaths(Path(data_dir))
+    if dry_run:
+        plan = plan_logprobs(read_prompts(paths), tuple(roles.policies),
+                             PlanContext(roles, settings, paths, policy_config.prices))
+        click.echo("\n".join(plan_lines([plan])))
+        return
     with locked_run(paths.root), Connections(api) as connections:
         prompts = read_prompts(paths)
         ctx = StepContext(roles, settings, api, connections, paths, ConsoleReporter(quiet=quiet))
         result = compute_logprobs(prompts, tuple(roles.policies), ctx)
-    click.echo("\n".join(["log-probs:", *step_lines([result]), *failure_hint([result])]))
+    click.echo("\n".join(["log-probs:", *step_lines([result]), *failure_lines([result]),
+                          *retry_lines(connections.retries), *usage_lines([result], roles, policy_config.prices),
+                          *failure_hint([result])]))
 
 
 if __name__ == "__main__":

@@ -20,14 +20,22 @@ def _simulators_alive() -> list[str]:
             if "cje.simulator" in line and f"--seed {DEMO_SEED}" in line]
 
 
-def test_demo_generates_analyses_and_leaves_no_process(tmp_path):
-    completed = subprocess.run(
-        [sys.executable, "-m", "cje.demo", "--n-prompts", "40", "--data-dir", str(tmp_path / "demo"),
-         "--seed", DEMO_SEED, "--quiet"],
+def run_demo(data_dir) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cje.demo", "--n-samples", "40", "--data-dir", str(data_dir), "--seed", DEMO_SEED,
+         "--quiet"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
     )
+
+
+def test_demo_generates_analyses_leaves_no_process_and_reruns_to_the_same_table(tmp_path):
+    completed = run_demo(tmp_path / "demo")
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "comparison of estimators" in completed.stdout and "truth" in completed.stdout
+    again = run_demo(tmp_path / "demo")  # everything resumed: nothing is asked again
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout == completed.stdout
+    assert "Traceback" not in completed.stderr + again.stderr
     demo = tmp_path / "demo"
     truth = json.loads((demo / "truth.json").read_text())
     assert set(truth) == {"base", "clone", "parallel_universe_prompt", "premium", "unhelpful"}

@@ -26,7 +26,7 @@ _OPTIONS = [
                  default=None, help="JSON of true policy values for --data (see above)."),
     click.option("--probe-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
                  help="Directory of {policy}_probe.jsonl with oracle labels: truth = their means (noisy)."),
-    click.option("--coverages", default=None,
+    click.option("--oracle-coverage", "coverages", default=None,
                  help="Comma-separated oracle coverages: the share of the available oracle labels "
                       "kept [default: 0.05,0.1,0.25,0.5,1.0; --quick: 0.05,0.25,1.0]."),
     click.option("--sizes", default=None,
@@ -35,20 +35,22 @@ _OPTIONS = [
                       "--quick: 250,1000]."),
     click.option("--seeds", type=click.IntRange(1), default=None,
                  help=f"Seeds per regime (0..N-1) [default: {DEFAULT_SEEDS}; --quick: {QUICK['seeds']}]."),
-    click.option("--estimators", default="all", show_default=True,
+    click.option("--estimator", "estimators", default="all", show_default=True,
                  help=f"'all' or a comma-separated list of: {', '.join(VARIANTS)}."),
     click.option("--report-separately", "separate", default="unhelpful", show_default=True,
                  help="Comma-separated policies kept out of the RMSE/coverage pool and reported in "
                       "their own table (they still enter ranking). Empty string for none."),
-    click.option("--ci-level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True),
+    click.option("--ci-level", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
+                 help="Confidence level of the intervals whose coverage is measured."),
     click.option("--n-bootstrap", type=click.IntRange(50), default=500, show_default=True,
                  help="Bootstrap replicates of direct+bootstrap."),
     click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
                  help="Worker processes (use the number of cores you can spare)."),
     click.option("--quick", is_flag=True,
                  help="A small grid (3 coverages x 2 sizes x 3 seeds) for a smoke run in about a minute."),
-    click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
-                 show_default=True, help="Results directory; each source gets a subdirectory."),
+    click.option("--output-dir", "out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
+                 show_default="benchmarks/results/coverage",
+                 help="Results directory; each source gets a subdirectory."),
     click.option("--quiet", is_flag=True, help="No progress bar, no tables; just the output paths."),
 ]
 
@@ -71,10 +73,10 @@ def _floats(text: str, name: str) -> tuple[float, ...]:
 
 def parse_grid(coverages: str | None, sizes: str | None, seeds: int | None, estimators: str,
                quick: bool) -> Grid:
-    covs = _floats(coverages, "--coverages") if coverages else (
+    covs = _floats(coverages, "--oracle-coverage") if coverages else (
         QUICK["coverages"] if quick else DEFAULT_COVERAGES)
     if any(not 0 < c <= 1 for c in covs):
-        raise click.BadParameter("coverages must be in (0, 1]", param_hint="--coverages")
+        raise click.BadParameter("coverages must be in (0, 1]", param_hint="--oracle-coverage")
     counts = None
     if sizes:
         counts = tuple(int(v) for v in _floats(sizes, "--sizes"))
@@ -92,7 +94,7 @@ def parse_variants(text: str) -> tuple[str, ...]:
     unknown = [n for n in names if n not in VARIANTS]
     if unknown or not names:
         raise click.BadParameter(f"{', '.join(unknown) or text!r}: choose from all, {', '.join(VARIANTS)}",
-                                 param_hint="--estimators")
+                                 param_hint="--estimator")
     return names
 
 

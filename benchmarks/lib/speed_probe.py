@@ -1,6 +1,6 @@
 """One speed measurement, meant to run alone in a fresh process.
 
-``python -m benchmarks.lib.speed_probe DATASET.npz VARIANT --coverage 0.1``
+``python -m benchmarks.lib.speed_probe DATASET.npz VARIANT --oracle-coverage 0.1``
 prints one JSON object: the fastest wall time of up to ``--repeats`` runs of
 ``analyze`` (after loading), the peak of memory allocated during one more run
 as traced by ``tracemalloc`` (numpy reports its buffers to it), and the
@@ -23,6 +23,7 @@ import click
 from benchmarks.lib.grid import VARIANTS
 from benchmarks.lib.speed_data import load_dataset_npz
 from cje.analysis import AnalysisSettings, analyze
+from cje.cli.errors import command
 from cje.data.tables import Dataset
 
 MIB = 2**20
@@ -70,13 +71,15 @@ def peak_rss_mib() -> float:
     return peak / MIB if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
 
 
-@click.command()
+@command()
 @click.argument("data", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.argument("variant", type=click.Choice(list(VARIANTS)))
-@click.option("--coverage", type=float, default=0.1)
-@click.option("--repeats", type=int, default=3)
-@click.option("--budget-s", type=float, default=20.0)
-@click.option("--n-bootstrap", type=int, default=200)
+@click.option("--oracle-coverage", "coverage", type=float, default=0.1, show_default=True,
+              help="Share of the oracle labels the analysis keeps.")
+@click.option("--repeats", type=int, default=3, show_default=True, help="Timed runs (the fastest counts).")
+@click.option("--budget-s", type=float, default=20.0, show_default=True,
+              help="Stop repeating once the runs took this long.")
+@click.option("--n-bootstrap", type=int, default=200, show_default=True, help="Replicates for direct+bootstrap.")
 def main(data: Path, variant: str, coverage: float, repeats: int, budget_s: float, n_bootstrap: int) -> None:
     dataset = load_dataset_npz(data)
     settings = settings_for(variant, coverage, n_bootstrap)

@@ -28,7 +28,7 @@ def measure(data: Path, n_prompts: int, variant: str, settings: MeasureSettings)
     """A fresh interpreter per measurement: its peak memory is this
     estimator's alone, and no cache warmed by another estimator helps it."""
     command = [sys.executable, "-m", "benchmarks.lib.speed_probe", str(data), variant,
-               "--coverage", str(settings.coverage), "--repeats", str(settings.repeats),
+               "--oracle-coverage", str(settings.coverage), "--repeats", str(settings.repeats),
                "--budget-s", str(settings.budget_s), "--n-bootstrap", str(settings.n_bootstrap)]
     base = {"variant": variant, "n_prompts": n_prompts}
     try:

@@ -6,14 +6,15 @@ a world from the user's own dataset and replays the analysis in it many times:
 * the **planted truth**: the judge -> oracle map fitted on *all* the
   dataset's oracle labels is taken as the true map for the logger; a target
   policy whose own responses carry oracle labels gets that map shifted by
-  the mean residual of its labels, shrunk toward zero by its noise (so a
-  policy the judge flatters stays flattered in the replay, and sampling
-  noise is not planted as a flaw); each policy's true value is the mean over
+  the mean residual of its labels where they put it beyond the transport
+  margin (so a policy the judge flatters stays flattered in the replay, and
+  sampling noise is not planted as a flaw); each policy's true value is the mean over
   the dataset's prompts of its fresh draws' expected oracle label;
 * each **replay** resamples prompts with replacement (with their logged row,
-  log-probs and fresh draws), keeps which rows and draws were labelled, and
-  draws synthetic oracle labels around the planted map with residuals taken
-  from labelled rows of similar judge score (so the noise keeps its shape);
+  log-probs and fresh draws), keeps which logged rows were labelled and the
+  share of each policy's draws that were (drawn afresh), and draws synthetic
+  oracle labels around the planted map with residuals taken from labelled
+  rows of similar judge score (so the noise keeps its shape);
 * the analysis runs on each replay with the user's settings, and the
   intervals are scored against the planted truth.
 
@@ -36,11 +37,18 @@ from cje.calibration.isotonic import IsotonicCalibrator, fit_isotonic
 from cje.calibration.weights import weights_from_log
 from cje.data.tables import Dataset, FreshTable, LoggedTable
 from cje.diagnostics.overlap import DIFFERENT_COVERAGE_BELOW, SUPPORT_GAP_BELOW, mean_raw_weight, target_coverage
-from cje.diagnostics.transport import orthogonality_check
+from cje.diagnostics.transport import (
+    DEFAULT_MARGIN,
+    Audit,
+    TransportCheck,
+    orthogonality_check,
+    own_label_check,
+)
 from cje.errors import InsufficientLabelsError
 
 MIN_LABELS = 10
-EVIDENCE_SE = 2.0
+NOISE_SE = 2.0
+"""A logged-versus-fresh gap within this many standard errors is taken for noise."""
 RESIDUAL_WINDOW = 30
 """Residuals are borrowed from the nearest this-many labelled rows by judge score."""
 
@@ -116,8 +124,27 @@ class SelfCheckResult:
     ci_level: float
 
 
-def plant_world(dataset: Dataset) -> PlantedWorld:
-    """The planted truth of the replay, from every oracle label available."""
+@dataclass(frozen=True)
+class Evidence:
+    """What the analysis of the dataset concluded about a policy's transport:
+    the verdict, and whether its responses differ from the logger's."""
+
+    audit: Audit
+    differs: bool
+
+
+def plant_world(dataset: Dataset, *, evidence: Mapping[str, Evidence] | None = None,
+                margin: float = DEFAULT_MARGIN) -> PlantedWorld:
+    """The planted truth of the replay, from every oracle label available.
+
+    A policy's map is shifted by the gap its evidence (own labels, else
+    raw-weighted logged residuals) measures against the planted map: in full
+    when that gap lies beyond ``margin`` (the audit's ``fail``); shrunk by its
+    noise when the analysis could not establish transport for a policy whose
+    responses differ from the logger's (the gap is then unknown, and the
+    replay takes the data's best guess of it); not at all otherwise, so that
+    sampling noise is not planted as a flaw.
+    """
     logged = dataset.logged
     labelled = logged.label_available
     if labelled.sum() < MIN_LABELS:
@@ -131,7 +158,9 @@ def plant_world(dataset: Dataset) -> PlantedWorld:
     base = PlantedWorld(calibration, {}, {}, residual_score, residual)
     shift, truth, offset = {}, {}, {}
     for policy, fresh in dataset.fresh.items():
-        shift[policy] = _matching_shift(base, fresh, _evident_shift(fresh, logged, calibration))
+        facts = (evidence or {}).get(policy, Evidence(Audit.NOT_CHECKED, False))
+        gap = _planted_gap(_gap_check(fresh, logged, calibration), facts, margin)
+        shift[policy] = _matching_shift(base, fresh, gap)
         truth[policy] = _prompt_mean(fresh, base.expected_oracle(fresh.judge_score, shift[policy]))[0]
         offset[policy] = _ips_noise(logged, fresh, base)
     return replace(base, shift=shift, truth=truth, ips_offset=offset)
@@ -182,31 +211,36 @@ def _ips_noise(logged: LoggedTable, fresh: FreshTable, world: PlantedWorld) -> f
     weighted_se = float(np.std(weight * (expected_logged - weighted), ddof=1) / np.sqrt(rows.sum()))
     fresh_mean, fresh_se = _prompt_mean(fresh, world.expected_oracle(fresh.judge_score, 0.0))
     gap = weighted - fresh_mean
-    return gap if abs(gap) <= EVIDENCE_SE * float(np.hypot(weighted_se, fresh_se)) else 0.0
+    return gap if abs(gap) <= NOISE_SE * float(np.hypot(weighted_se, fresh_se)) else 0.0
 
 
-def _evident_shift(fresh: FreshTable, logged: LoggedTable, calibration: IsotonicCalibrator) -> float:
-    """How far the logger's map misses this policy, from its own labels when
-    it has two or more, else from the logger's labelled residuals weighted to
-    it by the raw importance weights; 0 unless the evidence is clear."""
-    own = np.isfinite(fresh.oracle_label)
-    if own.sum() >= 2:
-        residual = fresh.oracle_label[own] - calibration.predict(fresh.judge_score[own])
-        return evident(float(residual.mean()), float(residual.std(ddof=1)) / np.sqrt(residual.size))
+def _gap_check(fresh: FreshTable, logged: LoggedTable, calibration: IsotonicCalibrator) -> TransportCheck | None:
+    """The gap between the policy's outcomes and the planted map: from its own
+    labels (two or more), else the logger's labelled residuals weighted to it
+    by the raw weights (however few rows carry the weight: where the policy
+    differs from the logger, those rows are the only evidence there is)."""
+    if np.isfinite(fresh.oracle_label).sum() >= 2:
+        _, cluster = np.unique(fresh.prompt_id, return_inverse=True)
+        return own_label_check(fresh.oracle_label, calibration.predict(fresh.judge_score), cluster.reshape(-1))
     rows = logged.label_available & np.isfinite(logged.base_logprob) & np.isfinite(logged.target_logprob[fresh.policy])
     if rows.sum() < 2:
+        return None
+    weight = weights_from_log(logged.target_logprob[fresh.policy][rows] - logged.base_logprob[rows])
+    labelled = np.ones(int(rows.sum()), dtype=bool)
+    return orthogonality_check(weight, logged.oracle_label[rows], calibration.predict(logged.judge_score[rows]),
+                               labelled)
+
+
+def _planted_gap(check: TransportCheck | None, facts: Evidence, margin: float) -> float:
+    if check is None or not np.isfinite(check.se):
         return 0.0
-    check = orthogonality_check(weights_from_log(logged.target_logprob[fresh.policy][rows] - logged.base_logprob[rows]),
-                                logged.oracle_label[rows], calibration.predict(logged.judge_score[rows]),
-                                np.ones(int(rows.sum()), dtype=bool))
-    return 0.0 if check is None else evident(check.mean_residual, check.se)
-
-
-def evident(value: float, se: float) -> float:
-    """``value`` if it stands clear of its noise (beyond two standard errors),
-    else 0: planting the raw mean of a handful of labels would invent
-    transport failures that are only sampling noise."""
-    return value if np.isfinite(se) and abs(value) > EVIDENCE_SE * se else 0.0
+    if check.audit(margin) is Audit.FAIL:
+        return check.mean_residual
+    if facts.audit is Audit.PASS or not facts.differs:
+        return 0.0
+    # Positive-part James-Stein: the data's best guess of a gap it cannot pin down.
+    gap = check.mean_residual
+    return 0.0 if gap == 0 else gap * max(0.0, 1.0 - check.se**2 / gap**2)
 
 
 def replay(dataset: Dataset, world: PlantedWorld, rng: np.random.Generator) -> Dataset:
@@ -238,7 +272,10 @@ def _replay_fresh(fresh: FreshTable, logged_id: np.ndarray, pick: np.ndarray, *,
     rows = order[np.repeat(starts[pick], per_copy) + _within(per_copy)]
     owner = np.repeat(np.arange(pick.size), per_copy)
     judge = fresh.judge_score[rows]
-    labelled = np.isfinite(fresh.oracle_label[rows])
+    # As many draws labelled as in the data, but which ones is drawn afresh: a
+    # probe slice is a random subset, and freezing this dataset's subset would
+    # freeze its luck too.
+    labelled = rng.random(rows.size) < float(np.isfinite(fresh.oracle_label).mean())
     labels = np.where(labelled, world.oracle(judge, world.shift.get(fresh.policy, 0.0), rng), np.nan)
     return FreshTable(fresh.policy, new_id[owner], judge, labels,
                       target_logprob=None if fresh.target_logprob is None else fresh.target_logprob[rows],
@@ -258,7 +295,10 @@ def self_check(dataset: Dataset, settings: AnalysisSettings, *, n_replays: int,
     Each replay's oracle slice is drawn with its own seed, as a rerun with
     another ``--seed`` would; everything else is ``settings``.
     """
-    world = plant_world(dataset)
+    actual = analyze(dataset, settings)
+    evidence = {p: Evidence(s.transport.audit if s.transport is not None else Audit.NOT_CHECKED,
+                            bool(s.differences)) for p, s in actual.policies.items()}
+    world = plant_world(dataset, evidence=evidence, margin=settings.transport_margin)
     records: dict[tuple[str, str], list[tuple[float, float, float, float, bool]]] = {}
     for index in range(n_replays):
         data = replay(dataset, world, rng)

@@ -64,6 +64,18 @@ class EchoResult:
     text_offset: tuple[int, ...]
     max_tokens: int
     model: str
+    usage: Usage | None = None
+
+
+def usage_field(usages: Sequence[Usage | None]) -> dict[str, int] | None:
+    """The ``usage`` of a row made by one or more calls: their token counts summed
+    (None when no call reported any)."""
+    known = [u for u in usages if u is not None]
+    if not known:
+        return None
+    prompt = sum(u.prompt_tokens or 0 for u in known)
+    completion = sum(u.completion_tokens or 0 for u in known)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
 def make_client(endpoint: Endpoint, *, timeout: float = 120.0, max_connections: int = 16) -> openai.OpenAI:
@@ -215,6 +227,7 @@ def parse_echo(body: Mapping[str, object], *, requested_model: str, max_tokens: 
         text_offset=tuple(offsets),
         max_tokens=max_tokens,
         model=_model(body, requested_model),
+        usage=_usage(body.get("usage")),
     )
 
 
@@ -233,6 +246,7 @@ def drop_generated(echo: EchoResult, *, prompt_chars: int) -> EchoResult:
         text_offset=offsets[:keep],
         max_tokens=echo.max_tokens,
         model=echo.model,
+        usage=echo.usage,
     )
 
 

@@ -7,7 +7,9 @@ Environment overrides (read when ``resolve_endpoint`` is called):
 * ``CJE_JUDGE_MODEL`` / ``CJE_ORACLE_MODEL`` replace the model of the roles
   named ``judge`` / ``oracle``.
 
-An empty variable counts as unset, so ``CJE_BASE_URL= cmd`` disables it.
+An empty variable counts as unset, so ``CJE_BASE_URL= cmd`` disables it. A
+base URL must be an ``http://`` or ``https://`` URL with a host; anything else
+is refused when the endpoint is resolved, naming where the URL came from.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from cje.api.errors import MissingAPIKeyError
+from cje.api.errors import InvalidEndpointError, MissingAPIKeyError
 
 BASE_URL_ENV = "CJE_BASE_URL"
 API_KEY_ENV = "CJE_API_KEY"
@@ -105,6 +108,7 @@ def resolve_endpoint(role: Role, *, env: Mapping[str, str] | None = None) -> End
     """
     environ = os.environ if env is None else env
     base_url = _get(environ, BASE_URL_ENV) or role.base_url
+    check_base_url(base_url, source=BASE_URL_ENV if _get(environ, BASE_URL_ENV) else f"{role.name}.base_url")
     model_env = MODEL_OVERRIDE_ENV.get(role.name)
     model = (_get(environ, model_env) if model_env else None) or role.model
     key_env, key = _find_key(role, environ)
@@ -118,6 +122,22 @@ def resolve_endpoint(role: Role, *, env: Mapping[str, str] | None = None) -> End
         system_prompt=role.system_prompt,
         chat_template=role.chat_template,
     )
+
+
+def base_url_of(role: Role, env: Mapping[str, str] | None = None) -> str:
+    """The base URL ``role``'s requests go to (``CJE_BASE_URL`` wins), without reading a key."""
+    environ = os.environ if env is None else env
+    return _get(environ, BASE_URL_ENV) or role.base_url
+
+
+def check_base_url(url: str, *, source: str) -> None:
+    """Refuse a base URL that is not ``http(s)://host...``; ``source`` says where it came from."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidEndpointError(
+            f"{source}={url!r} is not an http(s) URL with a host. What to do: give the API's base URL, "
+            "e.g. http://127.0.0.1:8000/v1 for the offline simulator or https://api.openai.com/v1"
+        )
 
 
 def _find_key(role: Role, environ: Mapping[str, str]) -> tuple[str, str]:

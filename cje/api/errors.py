@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cje.errors import CJEError
+from cje.errors import CJEError, EnvironmentFailure
 
 ErrorType = Literal["retryable", "non_retryable"]
 
@@ -17,6 +17,17 @@ class MissingAPIKeyError(CJEError):
         self.variables = variables
         names = " or ".join(variables)
         super().__init__(f"no API key for role {role!r}: set the environment variable {names}")
+
+
+class InvalidEndpointError(CJEError):
+    """A base URL that cannot be an API endpoint (not http(s), no host)."""
+
+
+class EndpointUnusable(EnvironmentFailure):
+    """An endpoint refuses every request for a reason waiting cannot fix
+    (connection refused, unknown host, 401, 403, 404, exhausted quota). The
+    message names the URL, the status, the provider's message and what to do;
+    never the key."""
 
 
 class MalformedResponse(CJEError):
@@ -52,9 +63,17 @@ class RequestFailed(CJEError):
         self.provider_code = provider_code
         super().__init__(f"{error_type} failure after {attempts} attempt(s): {error}")
 
+    @property
+    def cause(self) -> str:
+        """A short name for what went wrong, to count failures by: ``HTTP 401
+        invalid_api_key``, ``connection error``, ``timeout``..."""
+        if self.status_code is not None:
+            return f"HTTP {self.status_code}" + (f" {self.provider_code}" if self.provider_code else "")
+        return self.error.split(":", 1)[0]
+
     def as_row(self) -> dict[str, str]:
-        """The ``error`` / ``error_type`` fields of a failure row."""
-        return {"error": self.error, "error_type": self.error_type}
+        """The ``error`` / ``error_type`` / ``cause`` fields of a failure row."""
+        return {"error": self.error, "error_type": self.error_type, "cause": self.cause}
 
 
 class Stopped(CJEError):

@@ -9,6 +9,11 @@ uses the status and the provider's error code only, never the message text.
 Between attempts the policy waits what the server asked for (``retry-after-ms``
 or ``Retry-After`` in seconds or as an HTTP date, capped at
 ``max_retry_after``), otherwise a capped exponential backoff with full jitter.
+
+Two optional hooks: ``on_retry`` hears the kind of every fault that is
+retried (``fault_kind``: "429 rate limit", "5xx server error", "timeout"...),
+for the run's summary; ``observer`` (a circuit breaker, ``cje.api.health``)
+sees every attempt's outcome and may refuse the next attempt outright.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import openai
 import tenacity
@@ -41,6 +46,16 @@ MAX_ERROR_CHARS = 300
 API_FAULTS: tuple[type[Exception], ...] = (openai.APIError, MalformedResponse)
 
 
+class AttemptObserver(Protocol):
+    """Sees each attempt of a request: may raise in ``before_attempt`` to stop it."""
+
+    def before_attempt(self) -> None: ...
+
+    def after_failure(self, exc: BaseException) -> None: ...
+
+    def after_success(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How often and how patiently to repeat a failed request.
@@ -58,6 +73,8 @@ class RetryPolicy:
     rng: random.Random = field(default_factory=lambda: random.Random(0), compare=False)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
+    on_retry: Callable[[str], None] | None = field(default=None, compare=False)
+    observer: AttemptObserver | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -79,7 +96,18 @@ class RetryPolicy:
         def counted() -> T:
             nonlocal attempts
             attempts += 1
-            return attempt()
+            observer = self.observer
+            if observer is not None:
+                observer.before_attempt()
+            try:
+                result = attempt()
+            except API_FAULTS as exc:
+                if observer is not None:
+                    observer.after_failure(exc)
+                raise
+            if observer is not None:
+                observer.after_success()
+            return result
 
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.max_attempts),
@@ -87,13 +115,19 @@ class RetryPolicy:
             retry=tenacity.retry_if_exception(is_retryable),
             sleep=self.sleep,
             reraise=True,
-            before_sleep=lambda state: _log_retry(state, self.max_attempts, redact),
+            before_sleep=lambda state: self._before_sleep(state, redact),
         )
         try:
             return retrying(counted)
         except API_FAULTS as exc:
             # "from None": the provider's raw message stays out of tracebacks.
             raise failure_from(exc, attempts=attempts, redact=redact) from None
+
+    def _before_sleep(self, state: tenacity.RetryCallState, redact: tuple[str, ...]) -> None:
+        _log_retry(state, self.max_attempts, redact)
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if self.on_retry is not None and exc is not None:
+            self.on_retry(fault_kind(exc))
 
     def backoff(self, attempt_number: int) -> float:
         """Full-jitter delay after failed attempt ``attempt_number`` (1-based)."""
@@ -118,6 +152,21 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in RETRY_STATUSES and not is_quota_exhausted(exc)
     return False
+
+
+def fault_kind(exc: BaseException) -> str:
+    """What kind of fault ``exc`` is, in a few words (for counting retries)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection error"
+    if isinstance(exc, (MalformedResponse, openai.APIResponseValidationError)):
+        return "malformed reply"
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code == 429:
+            return "429 quota exhausted" if is_quota_exhausted(exc) else "429 rate limit"
+        return "5xx server error" if exc.status_code >= 500 else f"HTTP {exc.status_code}"
+    return type(exc).__name__
 
 
 def is_quota_exhausted(exc: openai.APIStatusError) -> bool:

@@ -1,8 +1,8 @@
 """A pipeline script's run: the data-directory lock, logging, and a clean Ctrl-C.
 
 On Ctrl-C (or SIGTERM) the library stops starting requests and saves every
-finished row; this then releases the lock, says how to resume and exits with
-status 130. It exits with ``os._exit`` because requests still in flight were
+finished row; this then releases the lock, says in one line how to resume and
+exits with status 130. It exits with ``os._exit`` because requests still in flight were
 abandoned and the interpreter would otherwise wait for their threads (up to
 the request timeout) before exiting; everything worth keeping is on disk.
 """
@@ -47,11 +47,8 @@ def locked_run(data_dir: Path) -> Iterator[None]:
         with DirectoryLock(data_dir):
             yield
     except KeyboardInterrupt:
-        click.echo(
-            f"\ninterrupted: every finished row is saved under {data_dir}/. "
-            f"Re-run the same command to resume:\n  {command_line()}",
-            err=True,
-        )
+        click.echo(f"\ninterrupted: every finished row is saved under {data_dir}/; "
+                   f"re-run the same command to resume: {command_line()}", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(INTERRUPTED_EXIT)

@@ -13,6 +13,7 @@ import numpy as np
 
 from cje.data.jsonl import MAX_PROBLEMS, MISSING, ParsedFile, ProblemLog, _Missing
 from cje.data.keys import duplicates
+from cje.io.names import POLICY_NAME_RULE, is_policy_name
 
 NESTED_FIELDS = ("prompt_id", "judge_score", "oracle_label")
 _NUMERIC_TYPES = {int, float, type(None)}
@@ -133,7 +134,11 @@ def target_logprobs(parsed: ParsedFile, log: ProblemLog) -> dict[str, np.ndarray
     policies: dict[str, None] = {}
     for i, value in enumerate(targets):
         if isinstance(value, dict):
-            policies.update(dict.fromkeys(value))
+            for name in value:
+                if name not in policies and not is_policy_name(name):
+                    log.add(parsed.source, parsed.at(i), "target_policy_logprobs",
+                            f"policy name {str(name)[:80]!r} is not allowed: a policy name is {POLICY_NAME_RULE}")
+            policies.update(dict.fromkeys(n for n in value if is_policy_name(n)))
         else:
             problem = "missing" if value is MISSING else "must be an object {policy: logprob}"
             log.add(parsed.source, parsed.at(i), "target_policy_logprobs", problem)

@@ -103,8 +103,16 @@ def _decode(raw: bytes, source: str, number: int, log: ProblemLog) -> object:
     # orjson rejects the NaN/Infinity tokens; the standard library reads them
     # so that the field check can say which field holds one.
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         message = error.msg if isinstance(error, json.JSONDecodeError) else "not UTF-8"
         log.add(source, number, "line", f"not valid JSON ({message})")
         return MISSING
+    try:  # orjson also refuses lone surrogates (\ud800 escapes), which no text can hold
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        log.add(source, number, "line", "holds a lone surrogate escape (such as \\ud800): not valid Unicode text")
+        return MISSING
+    except ValueError:  # NaN / Infinity tokens: reported by the field checks
+        pass
+    return value

@@ -10,6 +10,7 @@ Parsing is in :mod:`cje.data.jsonl`, column checks in :mod:`cje.data.columns`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,10 @@ from cje.data.keys import duplicates
 from cje.data.probes import attach_probe_labels
 from cje.data.scales import AMBIGUOUS, detect_scale, outside, to_unit
 from cje.data.tables import Dataset, FreshTable, LoggedTable
-from cje.errors import ScaleMismatchError
+from cje.errors import DataValidationError, InputProblem, ScaleMismatchError
+from cje.io.names import is_policy_name
+
+RESPONSES_SUFFIX = "_responses.jsonl"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class _RawLogged:
 
 
 def _read_logged(parsed: ParsedFile, log: ProblemLog) -> _RawLogged:
+    _refuse_a_fresh_draws_file(parsed)
     rows = parsed.rows
     base_values = [row.get("base_policy_logprob", MISSING) for row in rows]
     return _RawLogged(
@@ -62,6 +67,35 @@ def _read_logged(parsed: ParsedFile, log: ProblemLog) -> _RawLogged:
         targets=target_logprobs(parsed, log),
         from_metadata=sum(1 for row in rows if "prompt_id" not in row and "metadata" in row),
     )
+
+
+def _refuse_a_fresh_draws_file(parsed: ParsedFile) -> None:
+    """One clear message instead of a missing-field error on every line."""
+    rows = parsed.rows
+    if not rows or any("target_policy_logprobs" in row for row in rows):
+        return
+    looks_fresh = parsed.source.endswith(RESPONSES_SUFFIX) or any(
+        "policy" in row or "draw_idx" in row or "target_policy_logprob" in row for row in rows[:100])
+    if looks_fresh:
+        raise DataValidationError([InputProblem(
+            parsed.source, None, "file",
+            "this looks like a fresh-draws file (one policy's responses: no row has target_policy_logprobs), "
+            "not a dataset. Pass the dataset with --data (the pipeline writes DATA_DIR/cje_dataset.jsonl); "
+            "fresh draws are read from responses/ beside it (--fresh-draws-dir)")])
+
+
+def _draw_numbers(kept: ParsedFile, log: ProblemLog) -> list[object]:
+    """Each draw's ``draw_idx`` (0 when absent); a value that is not a non-negative
+    integer is a problem (and a placeholder that matches nothing)."""
+    draws: list[object] = []
+    for i, row in enumerate(kept.rows):
+        value = row.get("draw_idx", 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            log.add(kept.source, kept.at(i), "draw_idx",
+                    f"must be a non-negative integer, found {json.dumps(value, default=str)[:40]}")
+            value = f"invalid-{i}"
+        draws.append(value)
+    return draws
 
 
 @dataclass(frozen=True)
@@ -86,7 +120,7 @@ def _read_fresh(parsed: ParsedFile, policy: str, log: ProblemLog, probe: ParsedF
                        for row, judge in zip(parsed.rows, judge_values)], dtype=bool)
     kept = ParsedFile(parsed.source, [r for r, u in zip(parsed.rows, usable) if u], parsed.lines[usable])
     ids = prompt_ids(kept, log, unique=False)
-    draw = [row.get("draw_idx", 0) for row in kept.rows]
+    draw = _draw_numbers(kept, log)
     for i, _first in duplicates(list(zip(ids.tolist(), draw)))[:MAX_PROBLEMS]:
         log.add(kept.source, kept.at(i), "prompt_id", f"duplicate draw ({ids[i]}, draw_idx {draw[i]})")
     oracle = float_column(field_values(kept.rows, "oracle_label"), kept, "oracle_label", log,
@@ -171,7 +205,8 @@ def load_dataset(
         for policy in logged.targets
         if (fresh_dir / f"{policy}_responses.jsonl").exists()
     }
-    return _validated(logged, fresh, judge_scale, oracle_scale, log)
+    notes = _unused_fresh_files(fresh_dir, logged.targets)
+    return _validated(logged, fresh, judge_scale, oracle_scale, log, notes)
 
 
 def _probe_file(probe_dir: str | Path | None, policy: str, log: ProblemLog) -> ParsedFile | None:
@@ -202,7 +237,7 @@ def load_records(
         for policy, rows in (fresh_draws or {}).items()
         if policy in table.targets
     }
-    return _validated(table, fresh, judge_scale, oracle_scale, log)
+    return _validated(table, fresh, judge_scale, oracle_scale, log, [])
 
 
 def _in_memory(source: str, rows: Sequence[Mapping[str, Any]], log: ProblemLog) -> ParsedFile:
@@ -217,8 +252,10 @@ def _in_memory(source: str, rows: Sequence[Mapping[str, Any]], log: ProblemLog) 
 
 
 def _validated(logged: _RawLogged, fresh: Mapping[str, _RawFresh], judge_scale: str, oracle_scale: str,
-               log: ProblemLog) -> Dataset:
-    """Resolve the scales, check every value against them, and assemble."""
+               log: ProblemLog, notes: list[str]) -> Dataset:
+    """Resolve the scales, check every value against them, and assemble
+    (``notes`` say what the reading skipped)."""
+    notes = notes + _unknown_prompts(logged, fresh)
     judge_scale = _resolve_scale(
         judge_scale, {logged.parsed.source: logged.judge, **{f.parsed.source: f.judge for f in fresh.values()}},
         "judge scores", "--judge-scale")
@@ -232,11 +269,39 @@ def _validated(logged: _RawLogged, fresh: Mapping[str, _RawFresh], judge_scale: 
         _check_range(f.judge, f.parsed, judge_scale, "judge_score", log)
         _check_range(f.oracle, f.parsed, oracle_scale, "oracle_label", log)
     log.raise_if_any()
-    return _assemble(logged, dict(fresh), judge_scale, oracle_scale)
+    return _assemble(logged, dict(fresh), judge_scale, oracle_scale, notes)
+
+
+def _unused_fresh_files(fresh_dir: Path, targets: dict[str, np.ndarray]) -> list[str]:
+    """Fresh-draw files of policies the dataset has no log-probs for: said, not silently skipped."""
+    if not fresh_dir.is_dir():
+        return []
+    notes = []
+    for path in sorted(fresh_dir.glob(f"*{RESPONSES_SUFFIX}")):
+        policy = path.name[: -len(RESPONSES_SUFFIX)]
+        if policy in targets:
+            continue
+        what = ("its name is not a policy name" if not is_policy_name(policy)
+                else f"the dataset has no target_policy_logprobs for {policy!r} (the logging policy's own "
+                     "responses, or a policy without log-probs)")
+        notes.append(f"{path}: not read: {what}")
+    return notes
+
+
+def _unknown_prompts(logged: _RawLogged, fresh: Mapping[str, _RawFresh]) -> list[str]:
+    """Fresh draws of prompt_ids the dataset does not have, counted per policy."""
+    known = set(logged.prompt_id.tolist())
+    notes = []
+    for policy, draws in fresh.items():
+        unknown = [pid for pid in draws.prompt_id.tolist() if pid not in known]
+        if unknown:
+            notes.append(f"{draws.parsed.source}: {len(unknown)} fresh draws of {policy} have a prompt_id that is "
+                         f"not in the dataset (e.g. {unknown[0]!r})")
+    return notes
 
 
 def _assemble(logged: _RawLogged, fresh: dict[str, _RawFresh], judge_scale: str,
-              oracle_scale: str) -> Dataset:
+              oracle_scale: str, extra_notes: list[str]) -> Dataset:
     table = LoggedTable(
         prompt_id=logged.prompt_id,
         judge_score=to_unit(logged.judge, judge_scale),
@@ -261,5 +326,6 @@ def _assemble(logged: _RawLogged, fresh: dict[str, _RawFresh], judge_scale: str,
     if logged.from_metadata:
         notes.insert(0, f"{logged.parsed.source}: prompt_id read from metadata in "
                         f"{logged.from_metadata} rows")
+    notes += extra_notes
     return Dataset(logged=table, fresh=tables, judge_scale=judge_scale, oracle_scale=oracle_scale,
                    notes=tuple(notes))

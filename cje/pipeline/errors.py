@@ -1,5 +1,6 @@
 """Typed errors of the data-generation pipeline. Scripts turn them into one
-clean message and exit status 2."""
+clean message and exit status 2.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``python -m cje.simulator``: serve the offline OpenAI-compatible simulator."""
+"""``python -m cje.simulator``: serve the offline OpenAI-compatible simulator.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +10,21 @@ import signal
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TypeVar
 
 import click
 
 from cje.api.endpoints import Role
-from cje.cli.errors import user_errors_exit_2
-from cje.cli.options import seed_option
-from cje.simulator.config import SimulatorConfig, SimulatorConfigError
+from cje.cli.config import PolicyConfig
+from cje.cli.errors import command
+from cje.cli.options import finite_float, policy_config_option, seed_option
+from cje.pipeline.settings import Roles
+from cje.simulator.config import SimulatorConfig, SimulatorConfigError, build_policy_routes
 from cje.simulator.faults import FaultConfig
-from cje.simulator.routes import build_policy_routes
 from cje.simulator.server import RunningSimulator
 from cje.world.config import WorldConfig
 
 F = TypeVar("F", bound=Callable[..., object])
-
-
-def _load_policy_config() -> ModuleType:
-    try:
-        import policy_config
-    except ImportError as error:
-        raise click.ClickException(
-            f"cannot import policy_config ({error}); run from the repository root"
-        ) from None
-    return policy_config
 
 
 def _world_for(temperatures: Mapping[str, float], world: WorldConfig) -> WorldConfig:
@@ -60,69 +51,73 @@ def _faults(options: Mapping[str, Any]) -> FaultConfig:
     return FaultConfig(**{name: options[name] for name in names})
 
 
-def build_config(options: Mapping[str, Any]) -> SimulatorConfig:
-    """The simulator configuration from the command's options and policy_config."""
-    pc = _load_policy_config()
-    world = _world_for({name: role.temperature for name, role in pc.POLICIES.items()}, WorldConfig())
+def build_config(options: Mapping[str, Any], roles: Roles) -> SimulatorConfig:
+    """The simulator configuration from the command's options and the policy config's roles."""
+    world = _world_for({name: role.temperature for name, role in roles.policies.items()}, WorldConfig())
     routes = build_policy_routes(
-        ((name, role.model, role.system_prompt) for name, role in pc.POLICIES.items()), world
+        ((name, role.model, role.system_prompt) for name, role in roles.policies.items()), world
     )
     return SimulatorConfig(
         policies=routes,
-        judge_model=os.environ.get("CJE_JUDGE_MODEL") or pc.JUDGE.model,
-        oracle_model=os.environ.get("CJE_ORACLE_MODEL") or pc.ORACLE.model,
+        judge_model=os.environ.get("CJE_JUDGE_MODEL") or roles.judge.model,
+        oracle_model=os.environ.get("CJE_ORACLE_MODEL") or roles.oracle.model,
         world=world, seed=options["seed"], faults=_faults(options), host=options["host"],
         port=options["port"], truth_file=options["truth_file"],
-        population_prompts=options["population_prompts"], chat_template=_chat_template(pc.POLICIES),
+        population_prompts=options["population_prompts"], chat_template=_chat_template(roles.policies),
     )
 
 
 def _rate(name: str, help_text: str) -> Callable[[F], F]:
-    return click.option(name, type=click.FloatRange(0, 1), default=0.0, show_default=True, help=help_text)
+    return click.option(name, type=finite_float(0, 1), default=0.0, show_default=True, help=help_text)
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="0 picks a free port.")
+              help="Port to listen on; 0 picks a free one (printed at start).")
 @seed_option
-@click.option("--truth-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the truth JSON here on every truth request and at shutdown.")
+@click.option("--truth", "truth_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the truth JSON here on every truth request and at shutdown (analyze_dataset.py "
+                   "--truth reads it).")
 @click.option("--population-prompts", type=click.IntRange(1), default=1_000_000, show_default=True,
               help="Monte-Carlo size of the population truth.")
 @_rate("--rate-429", "Fraction of requests answered 429 with Retry-After.")
-@click.option("--retry-after", type=click.FloatRange(0), default=1.0, show_default=True,
+@click.option("--retry-after", type=finite_float(0), default=1.0, show_default=True,
               help="Retry-After of those 429s, in seconds.")
 @_rate("--rate-5xx", "Fraction answered 500, 502 or 503.")
 @_rate("--rate-drop", "Fraction whose connection is closed without a reply.")
 @_rate("--rate-truncate", "Fraction whose JSON body is cut off.")
 @_rate("--rate-slow", "Fraction answered after an extra delay.")
-@click.option("--slow-ms", type=click.FloatRange(0), default=2000.0, show_default=True)
+@click.option("--slow-ms", type=finite_float(0), default=2000.0, show_default=True,
+              help="Extra delay of the --rate-slow replies, in milliseconds.")
 @_rate("--rate-bad-judge", "Fraction of judge/oracle requests answered with non-JSON content.")
-@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="Latency of every API request.")
-@click.option("--latency-jitter-ms", type=click.FloatRange(0), default=0.0, show_default=True,
-              help="Plus a uniform extra latency up to this.")
+@click.option("--latency-ms", type=finite_float(0), default=0.0, show_default=True,
+              help="Latency of every API request, in milliseconds.")
+@click.option("--latency-jitter-ms", type=finite_float(0), default=0.0, show_default=True,
+              help="Plus a uniform extra latency up to this many milliseconds.")
 @click.option("--require-api-key", default=None, help="Answer 401 to requests without this key.")
 @click.option("--quota-exhausted", is_flag=True, help="Answer every request 429 insufficient_quota.")
-@click.option("--quiet", is_flag=True, help="Log warnings only.")
-@user_errors_exit_2
-def main(**options: Any) -> None:
+@click.option("--quiet", is_flag=True, help="Log warnings only (the listening line is still printed).")
+@policy_config_option
+def main(policy_config: PolicyConfig, **options: Any) -> None:
     """Serve an offline OpenAI-compatible API whose policies, judge and oracle
     live in a simulated world with known true policy values.
 
-    Policies are the (model, system prompt) pairs of policy_config.POLICIES;
-    the judge and oracle models are policy_config's (or CJE_JUDGE_MODEL and
-    CJE_ORACLE_MODEL). GET /v1/simulator/truth reports the true values;
+    Policies are the (model, system prompt) pairs of the policy config's POLICIES;
+    the judge and oracle models are its JUDGE and ORACLE (or CJE_JUDGE_MODEL and
+    CJE_ORACLE_MODEL). GET /v1/simulator/truth reports the true values (POST
+    it {"prompts": [...]} for the values over given prompts);
     POST /v1/simulator/faults schedules faults for the next requests and
     GET /v1/simulator/stats counts requests. Stops cleanly on Ctrl-C or SIGTERM.
     """
     logging.basicConfig(level=logging.WARNING if options["quiet"] else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        simulator = RunningSimulator(build_config(options))
+        simulator = RunningSimulator(build_config(options, policy_config.roles))
     except OSError as error:  # typically: the port is taken
-        raise click.ClickException(f"cannot listen on {options['host']}:{options['port']}: {error}") from None
+        raise SimulatorConfigError(f"cannot listen on {options['host']}:{options['port']}: {error.strerror}; "
+                                   "pick another --port (0 picks a free one)") from None
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

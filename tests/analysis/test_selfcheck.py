@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 import analyze_dataset
 from cje.analysis import AnalysisSettings
-from cje.analysis.selfcheck import evident, plant_world, replay, self_check
+from cje.analysis.selfcheck import plant_world, replay, self_check
 from cje.data.load import load_dataset
 from cje.errors import InsufficientLabelsError
 from cje.world import simulate_dataset, write_simulated_dataset
@@ -48,12 +48,6 @@ def test_self_check_reports_honest_coverage_and_the_failure_it_can_see(sim):
     flattered = cells[("calibrated-dr-cpo", "unhelpful")]
     assert flattered.coverage < 0.3 and flattered.ok_share == 0.0  # wrong, and never marked ok
     assert cells[("direct", "unhelpful")].coverage >= 0.8  # corrected with its own labels
-
-
-def test_evidence_must_stand_clear_of_its_noise():
-    assert evident(0.05, 0.01) == 0.05
-    assert evident(0.015, 0.01) == 0.0
-    assert evident(0.3, float("nan")) == 0.0
 
 
 def test_self_check_needs_labels():

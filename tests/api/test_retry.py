@@ -75,7 +75,8 @@ def test_permanent_faults_get_one_attempt(
     assert (failure.error_type, failure.attempts, failure.status_code, failure.provider_code) == (
         "non_retryable", 1, status, code)
     assert failure.error.startswith(f"HTTP {status}")
-    assert failure.as_row() == {"error": failure.error, "error_type": "non_retryable"}
+    assert failure.as_row() == {"error": failure.error, "error_type": "non_retryable",
+                                "cause": f"HTTP {status}" + (f" {code}" if code else "")}
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from cje.world import simulate_dataset, write_simulated_dataset
 
 OUTPUTS = ("runs.jsonl", "runs.csv", "regimes.csv", "summary.md", "readme_tables.md",
            "plots/ci_coverage.png", "plots/rmse.png", "plots/ranking.png")
-SMALL = ["--quick", "--seeds", "1", "--sizes", "200", "--coverages", "0.25,1.0",
-         "--estimators", "direct,calibrated-ips,stacked-dr,direct+bootstrap", "--n-bootstrap", "50"]
+SMALL = ["--quick", "--seeds", "1", "--sizes", "200", "--oracle-coverage", "0.25,1.0",
+         "--estimator", "direct,calibrated-ips,stacked-dr,direct+bootstrap", "--n-bootstrap", "50"]
 
 
 def _run(arguments):
@@ -31,7 +31,7 @@ def _run(arguments):
 @pytest.fixture(scope="module")
 def simulator_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("coverage")
-    first = _run([*SMALL, "--source", "simulator", "--jobs", "2", "--out", str(out)])
+    first = _run([*SMALL, "--source", "simulator", "--jobs", "2", "--output-dir", str(out)])
     return out / "simulator", first
 
 
@@ -63,13 +63,13 @@ def test_rerun_skips_finished_cells(simulator_run, tmp_path):
     directory, _ = simulator_run
     lines_before = (directory / "runs.jsonl").read_text().count("\n")
     started = time.perf_counter()
-    again = _run([*SMALL, "--source", "simulator", "--out", str(directory.parent)])
+    again = _run([*SMALL, "--source", "simulator", "--output-dir", str(directory.parent)])
     assert "8 already done, 0 to run" in again.output
     assert (directory / "runs.jsonl").read_text().count("\n") == lines_before
     assert time.perf_counter() - started < 30
     # A larger grid reuses the finished cells and runs only the new ones.
-    bigger = _run([*SMALL[:-4], "--estimators", "direct,calibrated-ips,stacked-dr,direct+bootstrap,tmle",
-                   "--n-bootstrap", "50", "--source", "simulator", "--out", str(directory.parent), "--quiet"])
+    bigger = _run([*SMALL[:-4], "--estimator", "direct,calibrated-ips,stacked-dr,direct+bootstrap,tmle",
+                   "--n-bootstrap", "50", "--source", "simulator", "--output-dir", str(directory.parent), "--quiet"])
     assert (directory / "runs.jsonl").read_text().count("\n") == lines_before + 2
     assert bigger.exit_code == 0
 
@@ -80,7 +80,7 @@ def test_own_dataset_with_a_noisy_truth_file(tmp_path):
     truth = {"values": dict(sim.truth), "n_oracle": {p: 40 for p in sim.truth}}
     (tmp_path / "truth.json").write_text(json.dumps(truth))
     result = _run(["--data", str(data), "--truth", str(tmp_path / "truth.json"), "--seeds", "1",
-                   "--coverages", "0.5", "--estimators", "direct", "--out", str(tmp_path / "out")])
+                   "--oracle-coverage", "0.5", "--estimator", "direct", "--output-dir", str(tmp_path / "out")])
     assert "noisy" in result.output
     runs = pd.read_csv(tmp_path / "out" / "custom" / "runs.csv")
     assert sorted(runs["n_prompts"].unique()) == [60, 120, 240]  # a quarter, half and all
@@ -90,8 +90,8 @@ def test_own_dataset_with_a_noisy_truth_file(tmp_path):
 
 
 def test_arena_sample_uses_probe_slice_truth(arena_sample, tmp_path):
-    _run(["--quick", "--source", "arena", "--seeds", "1", "--sizes", "1000", "--coverages", "0.5",
-          "--estimators", "direct,calibrated-dr-cpo", "--out", str(tmp_path), "--quiet"])
+    _run(["--quick", "--source", "arena", "--seeds", "1", "--sizes", "1000", "--oracle-coverage", "0.5",
+          "--estimator", "direct,calibrated-dr-cpo", "--output-dir", str(tmp_path), "--quiet"])
     runs = pd.read_csv(tmp_path / "arena" / "runs.csv")
     probe = pd.read_json(arena_sample / "probe_slice" / "clone_probe.jsonl", lines=True)
     clone = runs[runs["policy"] == "clone"]
@@ -101,13 +101,13 @@ def test_arena_sample_uses_probe_slice_truth(arena_sample, tmp_path):
 
 
 def test_bad_estimator_name_is_a_usage_error(tmp_path):
-    result = CliRunner().invoke(main, ["--estimators", "nope", "--out", str(tmp_path)])
+    result = CliRunner().invoke(main, ["--estimator", "nope", "--output-dir", str(tmp_path)])
     assert result.exit_code == 2 and "choose from" in result.output
 
 
 @pytest.mark.slow
 def test_full_quick_grid_within_two_minutes(tmp_path):
     started = time.perf_counter()
-    _run(["--quick", "--jobs", "2", "--out", str(tmp_path), "--quiet"])
+    _run(["--quick", "--jobs", "2", "--output-dir", str(tmp_path), "--quiet"])
     assert time.perf_counter() - started < 120
     assert not math.isnan(pd.read_csv(tmp_path / "simulator" / "regimes.csv")["rmse"].mean())

@@ -30,8 +30,8 @@ def test_dataset_round_trips_through_npz(tmp_path):
 
 
 def test_speed_command_on_tiny_sizes(tmp_path):
-    arguments = ["--sizes", "300,900", "--estimators", "direct,direct+bootstrap", "--repeats", "1",
-                 "--n-bootstrap", "50", "--out", str(tmp_path)]
+    arguments = ["--sizes", "300,900", "--estimator", "direct,direct+bootstrap", "--repeats", "1",
+                 "--n-bootstrap", "50", "--output-dir", str(tmp_path)]
     result = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "speed.csv")

@@ -65,17 +65,41 @@ def test_a_file_that_is_only_a_torn_line_becomes_empty(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "match"),
-    [('{"id": "a"}\nnot json\n{"id": "b"}\n', "out.jsonl:2: corrupt"),
-     ('{"id": "a"}\n[1]\n', "out.jsonl:2: line is not a JSON object"),
-     ('{"id": "a"}\n{"other": 1}\n', "no string 'id'")],
-    ids=["garbage", "array", "no id"],
+    ("content", "problem"),
+    [('{"id": "a"}\nnot json\n{"id": "b"}\n', "not JSON"),
+     ('{"id": "a"}\n[1]\n{"id": "b"}\n', "not a JSON object"),
+     ('{"id": "a"}\n{"other": 1}\n{"id": "b"}\n', "no string 'id'"),
+     ('{"id": "a"}\n\x00\x00\x00\x00\n{"id": "b"}\n', "not JSON")],
+    ids=["garbage", "array", "no id", "NUL bytes"],
 )
-def test_a_corrupt_complete_line_is_an_error_naming_file_and_line(tmp_path: Path, content: str, match: str) -> None:
+def test_a_corrupt_line_inside_is_quarantined_once_and_the_rest_kept(tmp_path: Path, caplog, content: str,
+                                                                      problem: str) -> None:
     path = tmp_path / "out.jsonl"
-    path.write_text(content)
-    with pytest.raises(StoreError, match=match):
-        JsonlStore(path, key="id")
+    path.write_bytes(content.encode())
+    bad_line = content.encode().split(b"\n")[1]
+    with JsonlStore(path, key="id") as store:
+        assert set(store.ids) == {"a", "b"} and store.quarantined == (2,)
+    side = tmp_path / "out.jsonl.corrupt"
+    assert side.read_bytes() == bad_line + b"\n"
+    assert path.read_text() == '{"id": "a"}\n{"id": "b"}\n'
+    warnings = [r.getMessage() for r in caplog.records if "corrupt" in r.getMessage()]
+    assert len(warnings) == 1 and "line 2" in warnings[0] and problem in warnings[0] and str(side) in warnings[0]
+    with JsonlStore(path, key="id") as again:  # reported once: the log is clean now
+        assert again.quarantined == ()
+    assert len([r for r in caplog.records if "corrupt" in r.getMessage()]) == 1
+
+
+def test_read_rows_reads_without_touching_the_file(tmp_path: Path) -> None:
+    from cje.io.store import read_rows
+
+    path = tmp_path / "out.jsonl"
+    content = b'{"id": "a"}\nnot json\n{"id": "b", "v": 1}\n{"id": "b", "v": 2}\n{"id": "c", "to'
+    path.write_bytes(content)
+    contents = read_rows(path, key="id")
+    assert contents.rows == {"a": {"id": "a"}, "b": {"id": "b", "v": 2}}
+    assert contents.torn_tail and contents.corrupt_lines == (2,)
+    assert path.read_bytes() == content and not (tmp_path / "out.jsonl.corrupt").exists()
+    assert read_rows(tmp_path / "missing.jsonl", key="id").rows == {}
 
 
 def test_blank_lines_are_skipped(tmp_path: Path) -> None:

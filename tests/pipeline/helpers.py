@@ -8,9 +8,8 @@ import json
 from pathlib import Path
 
 import policy_config as pc
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.prompt_sources import SHIPPED_PROMPTS
-from cje.pipeline.prompts import Prompt, PromptSpec, prepare_prompts
+from cje.pipeline.prompts import SHIPPED_PROMPTS, PromptSpec, prepare_prompts
+from cje.pipeline.records import DataPaths, Prompt
 from cje.pipeline.settings import ApiSettings, ResumeMode, Roles, RunSettings
 from cje.simulator import FaultConfig, SimulatorConfig, build_policy_routes
 from cje.world.config import WorldConfig

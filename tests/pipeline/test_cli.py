@@ -10,10 +10,10 @@ from click.testing import CliRunner
 import generate_arena_data
 import regenerate_failed_responses
 from cje.io.lock import DirectoryLock
-from cje.pipeline.paths import DataPaths
+from cje.pipeline.records import DataPaths
 from pipeline_steps import add_scores_with_resume, build_dataset, compute_logprobs, generate_responses, prepare_prompts
 
-from .helpers import env_for, read_jsonl, small_prompts_file
+from .helpers import CHAT, env_for, read_jsonl, schedule, small_prompts_file
 
 SCRIPTS = (generate_arena_data, regenerate_failed_responses, prepare_prompts, generate_responses,
            add_scores_with_resume, compute_logprobs, build_dataset)
@@ -85,8 +85,20 @@ def test_status_blocks_show_totals_done_and_to_do(clean_sim, tmp_path):
             str(tmp_path / "data"), "--retry-base-delay", "0.001"]
     first = invoke(generate_arena_data, args, env_for(clean_sim))
     assert "== responses: 5 policies x 3 prompts" in first.output
-    assert "to do               15  (missing 15)" in first.output
+    assert "to do               15  (missing)" in first.output and "to redo              0" in first.output
     again = invoke(generate_arena_data, args, env_for(clean_sim))
     assert "already done        15  (resumed)" in again.output
     quiet = invoke(generate_arena_data, [*args, "--quiet"], env_for(clean_sim))
     assert "==" not in quiet.output and "wrote" in quiet.output
+
+
+def test_the_summary_lists_failures_by_cause_retries_by_kind_and_tokens(clean_sim, tmp_path):
+    schedule(clean_sim, [{"kind": "503", "path": CHAT, "count": 2}, {"kind": "400", "path": CHAT, "count": 2}])
+    result = invoke(generate_arena_data, ["--n-samples", "3", "--prompts-file", str(small_prompts_file(tmp_path, 5)),
+                                          "--data-dir", str(tmp_path / "data"), "--concurrency", "1", *FAST],
+                    env_for(clean_sim))
+    assert result.exit_code == 0, result.output
+    assert "failures in responses:" in result.output
+    assert "HTTP 400 invalid_request_error: Simulated error 400." in result.output  # the provider's message
+    assert "retries: 5xx server error 2" in result.output
+    assert "tokens used (as the provider reported them):" in result.output and "estimated cost: $0.00" in result.output

@@ -8,10 +8,10 @@ import numpy as np
 
 import policy_config as pc
 from cje.data.load import load_dataset
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.progress import SilentReporter
 from cje.pipeline.prompts import PromptSpec
+from cje.pipeline.records import DataPaths
 from cje.pipeline.run import run_pipeline
+from cje.pipeline.runner import SilentReporter
 
 from .helpers import CHAT, COMPLETIONS, ROLES, env_for, fast_api, read_jsonl, run_settings, schedule, small_prompts_file
 
@@ -26,8 +26,8 @@ def test_the_analysis_loads_what_the_pipeline_writes(clean_sim, tmp_path):
     ])
     paths = DataPaths(tmp_path / "data")
     spec = PromptSpec(n_samples=N, seed=11, prompts_file=small_prompts_file(tmp_path, 60))
-    report = run_pipeline(spec, ROLES, run_settings(probe_fraction=0.5), fast_api(), paths, SilentReporter(),
-                          env=env_for(clean_sim))
+    report = run_pipeline(spec, ROLES, run_settings(probe_fraction=0.5), api=fast_api(), paths=paths,
+                          reporter=SilentReporter(), env=env_for(clean_sim))
 
     assert report.dataset.left_out == {"no successful response": 1}
     assert report.dataset.null_logprobs == {"premium": 1}

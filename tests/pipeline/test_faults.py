@@ -9,19 +9,17 @@ import time
 import pytest
 
 import policy_config as pc
-from cje.pipeline.connections import Connections
-from cje.pipeline.context import StepContext
 from cje.pipeline.generation import generate_responses
 from cje.pipeline.logprobs import compute_logprobs
-from cje.pipeline.logs import read_log
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.progress import SilentReporter
+from cje.pipeline.records import DataPaths, read_log
+from cje.pipeline.runner import Connections, SilentReporter, StepContext
 from cje.pipeline.scoring import add_scores
 from cje.pipeline.settings import ResumeMode
 
 from .helpers import CHAT, COMPLETIONS, ROLES, env_for, fast_api, prepared_prompts, run_settings, schedule, stats
 
 N_PROMPTS = 3
+MODELS = "/v1/models"
 BASE = pc.POLICIES["base"]
 
 
@@ -65,7 +63,7 @@ def test_retryable_faults_cost_exactly_one_attempt_each(clean_sim, tmp_path, nam
     prompts, result = run_generation(clean_sim, tmp_path / "data", fast_api(concurrency=1, timeout=0.5))
     elapsed = time.monotonic() - started
     counts = stats(clean_sim)
-    assert counts["by_path"] == {CHAT: N_PROMPTS + extra}
+    assert counts["by_path"] == {MODELS: 1, CHAT: N_PROMPTS + extra}  # one pre-flight GET /models
     assert sum(counts["by_fault"].values()) == len(faults) and counts["pending_faults"] == 0
     assert result.succeeded == N_PROMPTS and result.failed == 0
     assert all(isinstance(row["response"], str) for row in rows_of(tmp_path / "data", prompts))
@@ -77,7 +75,7 @@ def test_retryable_faults_cost_exactly_one_attempt_each(clean_sim, tmp_path, nam
 def test_non_retryable_faults_get_one_attempt_and_a_failure_row(clean_sim, tmp_path, kind):
     schedule(clean_sim, [on_policy_chat(kind)])
     prompts, result = run_generation(clean_sim, tmp_path / "data", fast_api(concurrency=1))
-    assert stats(clean_sim)["by_path"] == {CHAT: N_PROMPTS}  # no retry
+    assert stats(clean_sim)["by_path"][CHAT] == N_PROMPTS  # no retry
     failed = [row for row in rows_of(tmp_path / "data", prompts) if row["response"] is None]
     assert len(failed) == 1 and result.failures == {"non_retryable": 1}
     assert failed[0]["error_type"] == "non_retryable" and failed[0]["attempts"] == 1
@@ -89,13 +87,13 @@ def test_retries_run_out_then_a_rerun_retries_the_failure(clean_sim, tmp_path):
     api = fast_api(concurrency=1, max_attempts=3)
     prompts, result = run_generation(clean_sim, tmp_path / "data", api)
     # First prompt: 3 failed attempts. Second: 2 failures then success. Third: 1.
-    assert stats(clean_sim)["by_path"] == {CHAT: 3 + 3 + 1}
+    assert stats(clean_sim)["by_path"][CHAT] == 3 + 3 + 1
     assert result.failures == {"retryable": 1}
     failed = [row for row in rows_of(tmp_path / "data", prompts) if row["response"] is None]
     assert failed[0]["attempts"] == 3 and failed[0]["error_type"] == "retryable"
     _, again = run_generation(clean_sim, tmp_path / "data", api)
     assert again.status.done == N_PROMPTS - 1 and again.succeeded == 1
-    assert stats(clean_sim)["by_path"] == {CHAT: 7 + 1}
+    assert stats(clean_sim)["by_path"][CHAT] == 7 + 1
     assert all(isinstance(row["response"], str) for row in rows_of(tmp_path / "data", prompts))
 
 

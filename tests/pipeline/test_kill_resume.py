@@ -80,7 +80,7 @@ def test_killed_at_several_points_then_resumed_equals_an_uninterrupted_run(sim, 
 
     # 2. Ctrl-C in the middle of the judge step: a clean stop that says how to resume.
     status, stderr = interrupt_when(start(args, slow_sim), data_dir / "scores", 30, signal.SIGINT)
-    assert status == 130 and "Re-run the same command to resume" in stderr and "Traceback" not in stderr
+    assert status == 130 and "re-run the same command to resume" in stderr and "Traceback" not in stderr
 
     # 3. SIGKILL in the middle of the log-probs step.
     status, _ = interrupt_when(start(args, slow_sim), data_dir / "logprobs", 30, signal.SIGKILL)

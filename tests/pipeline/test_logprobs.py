@@ -11,14 +11,17 @@ import pytest
 import policy_config as pc
 from cje.api.client import EchoResult
 from cje.chat_template import render_chat
-from cje.pipeline.connections import Connections
-from cje.pipeline.logprobs import teacher_forced_logprob
-from cje.pipeline.logs import CurrentResponse, read_log
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.progress import SilentReporter
-from cje.pipeline.prompts import Prompt, PromptSpec
+from cje.pipeline.logprobs import (
+    EchoCheckError,
+    check_echo,
+    span_from_difference,
+    span_from_offset,
+    teacher_forced_logprob,
+)
+from cje.pipeline.prompts import PromptSpec
+from cje.pipeline.records import CurrentResponse, DataPaths, Prompt, read_log
 from cje.pipeline.run import run_pipeline
-from cje.pipeline.teacher_forcing import EchoCheckError, check_echo, span_from_difference, span_from_offset
+from cje.pipeline.runner import Connections, SilentReporter
 from tests.api.fault_server import FaultServer, prompt_tokens
 
 from .helpers import ROLES, env_for, fast_api, read_jsonl, run_settings, small_prompts_file
@@ -29,7 +32,7 @@ BASE = pc.POLICIES["base"]
 def test_pipeline_logprobs_equal_the_worlds_exact_values(clean_sim, tmp_path):
     paths = DataPaths(tmp_path / "data")
     spec = PromptSpec(n_samples=8, seed=3, prompts_file=small_prompts_file(tmp_path, 30))
-    run_pipeline(spec, ROLES, run_settings(max_tokens=40), fast_api(), paths, SilentReporter(),
+    run_pipeline(spec, ROLES, run_settings(max_tokens=40), api=fast_api(), paths=paths, reporter=SilentReporter(),
                  env=env_for(clean_sim))
     rows = read_jsonl(paths.dataset)
     assert len(rows) == 8

@@ -13,17 +13,20 @@ import time
 import pytest
 
 from cje.pipeline.errors import PromptSourceError
-from cje.pipeline.make_default_prompts import default_prompts
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.prompt_sources import (
+from cje.pipeline.prompts import (
     SHIPPED_PROMPTS,
+    PromptSpec,
     arena_prompts,
     hub_unreachable,
+    prepare_prompts,
     prompt_id_for,
+    read_prompts,
     read_prompts_file,
+    sample_prompts,
 )
-from cje.pipeline.prompts import PromptSpec, prepare_prompts, read_prompts, sample_prompts
+from cje.pipeline.records import DataPaths
 from cje.pipeline.settings import ResumeMode
+from tools.make_default_prompts import default_prompts
 
 from .helpers import REPO, read_jsonl
 

@@ -10,8 +10,7 @@ from click.testing import CliRunner
 import generate_arena_data
 import policy_config as pc
 import regenerate_failed_responses
-from cje.pipeline.logs import read_log
-from cje.pipeline.paths import DataPaths
+from cje.pipeline.records import DataPaths, read_log
 from pipeline_steps import build_dataset, generate_responses
 
 from .helpers import CHAT, COMPLETIONS, env_for, read_jsonl, schedule, small_prompts_file, stats

@@ -10,12 +10,11 @@ import policy_config as pc
 from cje.io.store import JsonlStore
 from cje.pipeline.dataset import build_dataset
 from cje.pipeline.errors import StaleDataError
-from cje.pipeline.paths import DataPaths
-from cje.pipeline.progress import SilentReporter
 from cje.pipeline.prompts import PromptSpec, read_prompts
+from cje.pipeline.records import DataPaths, Expected, Reason, reason_to_redo
 from cje.pipeline.run import run_pipeline
+from cje.pipeline.runner import SilentReporter
 from cje.pipeline.settings import ResumeMode
-from cje.pipeline.staleness import Expected, Reason, reason_to_redo
 
 from .helpers import CHAT, COMPLETIONS, ROLES, env_for, fast_api, read_jsonl, run_settings, small_prompts_file, stats
 
@@ -41,8 +40,8 @@ def test_reason_to_redo(row, mode, reason):
 def run(sim, tmp_path, **changes):
     spec = PromptSpec(n_samples=N, seed=5, prompts_file=small_prompts_file(tmp_path, 40))
     before = stats(sim)
-    report = run_pipeline(spec, ROLES, run_settings(**changes), fast_api(), DataPaths(tmp_path / "data"),
-                          SilentReporter(), env=env_for(sim))
+    report = run_pipeline(spec, ROLES, run_settings(**changes), api=fast_api(), paths=DataPaths(tmp_path / "data"),
+                          reporter=SilentReporter(), env=env_for(sim))
     after = stats(sim)
     return report, {key: after["by_model"].get(key, 0) - before["by_model"].get(key, 0)
                     for key in after["by_model"]} | {

@@ -47,7 +47,7 @@ def get_json(host: str, port: int, path: str) -> object:
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_cli_serves_on_a_free_port_and_stops_cleanly(tmp_path, signum):
     truth = tmp_path / "truth.json"
-    process, host, port = start_cli("--truth-file", str(truth), "--quiet")
+    process, host, port = start_cli("--truth", str(truth), "--quiet")
     try:
         assert port > 0
         models = get_json(host, port, "/v1/models")
@@ -75,18 +75,19 @@ def test_cli_refuses_bad_options(args, message):
 
 
 def default_options(**changes: object) -> dict[str, object]:
-    options = {param.name: param.default for param in main.params}
+    options = {param.name: param.default for param in main.params if param.name != "policy_config"}
     options.update(changes)
     return options
 
 
 def test_build_config_follows_policy_config_and_the_environment(monkeypatch):
     import policy_config as pc
+    from cje.cli.config import load_policy_config
     from cje.simulator.cli import build_config
 
     monkeypatch.setenv("CJE_JUDGE_MODEL", "local-judge")
     monkeypatch.setenv("CJE_ORACLE_MODEL", "")  # empty counts as unset
-    config = build_config(default_options(rate_429=0.1, latency_ms=5.0))
+    config = build_config(default_options(rate_429=0.1, latency_ms=5.0), load_policy_config().roles)
     assert (config.judge_model, config.oracle_model) == ("local-judge", pc.ORACLE.model)
     assert config.faults.rate_429 == 0.1 and config.faults.latency_ms == 5.0
     assert config.policies[(BASE.model, BASE.system_prompt)] == "base"

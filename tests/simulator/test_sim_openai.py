@@ -12,8 +12,8 @@ import pytest
 import policy_config as pc
 from cje.chat_template import render_chat
 from cje.scoring_prompt import parse_score, scoring_messages
-from cje.simulator.echo import OFF_CANDIDATE_LOGPROB
-from cje.simulator.seeds import stable_seed
+from cje.simulator.endpoints import OFF_CANDIDATE_LOGPROB
+from cje.simulator.world_view import stable_seed
 from cje.world.draw import draw_oracle_labels
 
 from .helpers import BASE, JUDGE, ORACLE, PROMPTS, chat_body, policy_messages, raw_request

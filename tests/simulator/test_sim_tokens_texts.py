@@ -6,10 +6,16 @@ import numpy as np
 import pytest
 
 from cje.chat_template import render_chat
-from cje.simulator.seeds import stable_seed, stable_uniform
-from cje.simulator.texts import MAX_CANDIDATES, OPENERS, candidate_texts, prompt_topic
 from cje.simulator.tokenizer import token_strings, tokenize, truncate_to_tokens
-from cje.simulator.world_view import WorldView
+from cje.simulator.world_view import (
+    MAX_CANDIDATES,
+    OPENERS,
+    WorldView,
+    candidate_texts,
+    prompt_topic,
+    stable_seed,
+    stable_uniform,
+)
 from cje.world.config import WorldConfig
 
 ALPHABET = list("ab Z9_ \n\t.,'é—🌅<|>") + ["<|eot_id|>", "<|x|>", "  ", "123456"]

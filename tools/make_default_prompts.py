@@ -1,6 +1,6 @@
 """Build ``default_prompts.jsonl``: user requests written for this project.
 
-Run ``python -m cje.pipeline.make_default_prompts`` to regenerate the file; the
+Run ``python -m tools.make_default_prompts`` to regenerate the file; the
 output is deterministic (seeded). Every text here was written for arena-cje:
 no third-party data. The set mixes short factual questions, how-to requests,
 explanations, coding help, writing and editing tasks, advice, planning,
@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import numpy as np
 
-from cje.pipeline.prompt_sources import SHIPPED_PROMPTS, prompt_id_for
+from cje.io.atomic import write_text_atomic
+from cje.pipeline.prompts import SHIPPED_PROMPTS, prompt_id_for
 
 SEED = 20240611
 
@@ -323,9 +325,16 @@ def default_prompts() -> list[str]:
 def write_default_prompts(path: Path = SHIPPED_PROMPTS) -> int:
     lines = [json.dumps({"prompt_id": prompt_id_for(text, "cje"), "prompt": text}, ensure_ascii=False)
              for text in default_prompts()]
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    write_text_atomic(path, "".join(line + "\n" for line in lines))
     return len(lines)
 
 
+@click.command(help=__doc__)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=SHIPPED_PROMPTS,
+              show_default="cje/pipeline/default_prompts.jsonl", help="Where to write the prompts (JSONL).")
+def main(output: Path) -> None:
+    click.echo(f"wrote {write_default_prompts(output)} prompts to {output}")
+
+
 if __name__ == "__main__":
-    print(f"wrote {write_default_prompts()} prompts to {SHIPPED_PROMPTS}")
+    main()
