@@ -206,7 +206,7 @@ def load_dataset(
         if (fresh_dir / f"{policy}_responses.jsonl").exists()
     }
     notes = _unused_fresh_files(fresh_dir, logged.targets)
-    return _validated(logged, fresh, judge_scale, oracle_scale, log, notes)
+    return _validated(logged, fresh, judge_scale=judge_scale, oracle_scale=oracle_scale, log=log, notes=notes)
 
 
 def _probe_file(probe_dir: str | Path | None, policy: str, log: ProblemLog) -> ParsedFile | None:
@@ -237,7 +237,7 @@ def load_records(
         for policy, rows in (fresh_draws or {}).items()
         if policy in table.targets
     }
-    return _validated(table, fresh, judge_scale, oracle_scale, log, [])
+    return _validated(table, fresh, judge_scale=judge_scale, oracle_scale=oracle_scale, log=log, notes=[])
 
 
 def _in_memory(source: str, rows: Sequence[Mapping[str, Any]], log: ProblemLog) -> ParsedFile:
@@ -251,7 +251,7 @@ def _in_memory(source: str, rows: Sequence[Mapping[str, Any]], log: ProblemLog) 
     return ParsedFile(source, kept, np.array(lines, dtype=np.int64))
 
 
-def _validated(logged: _RawLogged, fresh: Mapping[str, _RawFresh], judge_scale: str, oracle_scale: str,
+def _validated(logged: _RawLogged, fresh: Mapping[str, _RawFresh], *, judge_scale: str, oracle_scale: str,
                log: ProblemLog, notes: list[str]) -> Dataset:
     """Resolve the scales, check every value against them, and assemble
     (``notes`` say what the reading skipped)."""
