@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from cje.calibration.folds import folds_from_hash
 from cje.calibration.isotonic import ScoreLevels, score_levels
 from cje.calibration.weights import weights_from_log
+from cje.data.keys import codes_by_first_appearance, look_up, positions
 from cje.data.tables import Dataset
 
 WEIGHT_FOLDS = 5
@@ -64,14 +65,14 @@ class PromptIndex:
     """Logged prompt ids, their hashes and grouped judge scores, built once
     per analysis and shared by every policy."""
 
-    index: pd.Index = field(repr=False)
+    position: dict[Hashable, int] = field(repr=False)
     prompt_hash: np.ndarray = field(repr=False)
     judge: ScoreLevels = field(repr=False)
 
 
 def prompt_index(dataset: Dataset, prompt_hash: np.ndarray) -> PromptIndex:
     logged = dataset.logged
-    return PromptIndex(pd.Index(logged.prompt_id), prompt_hash, score_levels(logged.judge_score))
+    return PromptIndex(positions(logged.prompt_id.tolist()), prompt_hash, score_levels(logged.judge_score))
 
 
 def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> PolicyInputs:
@@ -87,7 +88,7 @@ def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> Policy
     fresh_target_lp = fresh.target_logprob if fresh is not None and fresh.target_logprob is not None else empty
     fresh_logger_lp = fresh.logger_logprob if fresh is not None and fresh.logger_logprob is not None else empty
 
-    logged_position = prompts.index.get_indexer(fresh_pid)
+    logged_position = look_up(prompts.position, fresh_pid.tolist())
     position_in_rows = np.full(logged.n, -1)
     position_in_rows[rows] = np.arange(rows.size)
     position = np.where(logged_position >= 0, position_in_rows[logged_position], -1)
@@ -100,7 +101,7 @@ def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> Policy
     direct_fresh_cluster = logged_position.copy()
     unknown = logged_position < 0
     if unknown.any():
-        extra, _ = pd.factorize(fresh_pid[unknown])
+        extra = codes_by_first_appearance(fresh_pid[unknown].tolist())
         direct_fresh_cluster[unknown] = logged.n + extra
     n_clusters = logged.n + (int(direct_fresh_cluster.max()) + 1 - logged.n if unknown.any() else 0)
     return PolicyInputs(

@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cje.analysis.registry import estimator_names, get_spec
-from cje.diagnostics.transport import DEFAULT_MARGIN
-from cje.estimators.mrdr import OMEGA_CHOICES
-
-INFERENCE_CHOICES = ("jackknife", "bootstrap")
+from cje.choices import DEFAULT_TRANSPORT_MARGIN, INFERENCE_CHOICES, OMEGA_CHOICES
 
 
 @dataclass(frozen=True)
@@ -33,7 +30,7 @@ class AnalysisSettings:
     calibration_folds: int = 5
     variance_cap: float = 1.0
     policies: tuple[str, ...] | None = None
-    transport_margin: float = DEFAULT_MARGIN
+    transport_margin: float = DEFAULT_TRANSPORT_MARGIN
 
     def __post_init__(self) -> None:
         for name in self.estimators:

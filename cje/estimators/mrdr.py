@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from cje.calibration.isotonic import CrossFit, ScoreLevels, cross_fit_isotonic
+from cje.choices import OMEGA_CHOICES
 
-OMEGA_CHOICES = ("w", "w2", "snips")
 OMEGA_FLOOR = 1e-3
 
 
