@@ -190,9 +190,11 @@ def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, jud
         from cje.coverage_sweep import sweep
 
         outcome = sweep(loaded, coverages, **options)
+    if self_check_replays:
+        outcome = outcome.self_check(self_check_replays)
     click.echo(outcome.summary(quiet=quiet))
     if self_check_replays:
-        click.echo(outcome.self_check_text(self_check_replays))
+        click.echo(outcome.self_check_text())
     written = []
     for path, write in ((output, outcome.write_json), (output_csv, outcome.write_csv), (report, outcome.write_report)):
         if path is not None:

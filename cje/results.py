@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from cje.analysis.policy import PolicySummary
+    from cje.analysis.selfcheck import SelfCheckResult
 
 
 def parse_estimators(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -65,6 +66,7 @@ class Results:
     dataset: Dataset = field(repr=False)
     provenance: Provenance
     truth: Mapping[str, float] | None = None
+    checked: SelfCheckResult | None = field(default=None, repr=False)
 
     # ---- what was run ----------------------------------------------------
     @property
@@ -120,18 +122,26 @@ class Results:
         weight health, overlap, judge shift, label support, transport."""
         return self.analysis.policies[policy]
 
-    def self_check_text(self, n_replays: int) -> str:
-        """Replay this analysis ``n_replays`` times on data shaped like this
-        dataset with a planted truth (see :mod:`cje.analysis.selfcheck`) and
-        say how each estimator fared there."""
+    def self_check(self, n_replays: int) -> Results:
+        """These results plus a self-check: the analysis replayed ``n_replays``
+        times on data shaped like this dataset with a planted truth (see
+        :mod:`cje.analysis.selfcheck`); it is printed by :meth:`self_check_text`
+        and written to the JSON's ``self_check`` section."""
         import numpy as np
 
         from cje.analysis.selfcheck import self_check
-        from cje.report.selfcheck import self_check_text
 
         checked = self_check(self.dataset, self.settings, n_replays=n_replays,
                              rng=np.random.default_rng(self.settings.seed))
-        return self_check_text(checked)
+        return replace(self, checked=checked)
+
+    def self_check_text(self) -> str:
+        """How each estimator fared in the self-check's replays ('' without one)."""
+        if self.checked is None:
+            return ""
+        from cje.report.selfcheck import self_check_text
+
+        return self_check_text(self.checked)
 
     # ---- views -----------------------------------------------------------
     def summary(self, *, quiet: bool = False) -> str:

@@ -28,9 +28,10 @@ from cje.report.flags import policy_flags
 from cje.report.provenance import Provenance, versions
 
 if TYPE_CHECKING:
+    from cje.analysis.selfcheck import SelfCheckResult
     from cje.results import Results
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 """Major: a field changed meaning or went away; minor: fields were added."""
 
 INFERENCE_CODES = {
@@ -82,6 +83,22 @@ def run_section(results: Results) -> dict[str, Any]:
         "best_policy_reason": best_json(best),
         "truth": None if truth is None else {p: float(v) for p, v in truth.items()},
         "policies": {policy: policy_json(result, policy, truth) for policy in result.policies},
+        **({} if results.checked is None else {"self_check": self_check_json(results.checked)}),
+    }
+
+
+def self_check_json(checked: SelfCheckResult) -> dict[str, Any]:
+    world = checked.world
+    return {
+        "n_replays": checked.n_replays,
+        "ci_level": checked.ci_level,
+        "planted": {p: {"shift": world.shift[p], "truth": world.truth[p]} for p in world.truth},
+        "cells": [{
+            "estimator": c.estimator, "policy": c.policy, "truth": c.truth, "n_computed": c.n_computed,
+            "coverage": c.coverage, "flagged_share": 1.0 - c.ok_share,
+            "ok_coverage": c.ok_coverage if c.ok_share > 0 else None, "bias": c.bias, "rmse": c.rmse,
+            "mean_se": c.mean_se, "sd": c.sd if c.n_computed > 1 else None,
+        } for c in checked.cells],
     }
 
 

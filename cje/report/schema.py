@@ -400,11 +400,36 @@ def results_schema() -> Schema:
     }
 
 
-SELF_CHECK: Schema = {
-    "type": "object",
-    "description": "Reserved, optional: the --self-check replays' coverage, bias and RMSE per estimator and policy "
-                   "(a later minor version defines the fields). Absent in this version.",
-}
+def self_check_schema() -> Schema:
+    cell = obj("One estimator and policy over every replay.", {
+        "estimator": text("The estimator.", extra={"pattern": NAME_PATTERN}),
+        "policy": text("The target policy.", extra={"pattern": NAME_PATTERN}),
+        "truth": share("The planted true value the intervals are scored against."),
+        "n_computed": count("Replays in which the estimate could be computed."),
+        "coverage": share("Share of computed intervals that contain the planted truth."),
+        "flagged_share": share("Share of computed estimates marked warn or refuse."),
+        "ok_coverage": share("Share of the intervals marked ok that contain the planted truth.",
+                             "no replay marked the estimate ok"),
+        "bias": num("Mean estimate minus the planted truth."),
+        "rmse": num("Root mean squared error against the planted truth."),
+        "mean_se": num("Mean reported standard error."),
+        "sd": num("Standard deviation of the estimates across replays.", "fewer than two replays computed it"),
+    })
+    return obj("Optional (analyze_dataset.py --self-check N): the analysis replayed N times on data shaped like "
+               "this dataset with a planted truth, and how each estimator fared.", {
+                   "n_replays": count("Replays run."),
+                   "ci_level": share("Level of the intervals scored."),
+                   "planted": {"type": "object", "description": "Per policy: the shift of the calibration planted "
+                               "for it and its planted true value.",
+                               "additionalProperties": obj("One policy's planted world.", {
+                                   "shift": num("Shift of the judge -> oracle map for this policy."),
+                                   "truth": share("The policy's planted true value."),
+                               })},
+                   "cells": array(cell, "One entry per estimator and policy."),
+               })
+
+
+SELF_CHECK = self_check_schema()
 CONVENTIONS = (
     "Every field is always present; null means 'not defined' and each nullable field says when. Statuses and "
     "codes are lowercase words; numbers are numbers, never words such as 'inf'. Maps keyed by policy keep the "

@@ -74,3 +74,13 @@ def test_an_extra_field_breaks_the_contract(everything):
     document = everything.to_json()
     document["policies"]["clone"]["estimate"] = 0.5  # an implicit 'primary' number
     assert not validator().is_valid(document)
+
+
+def test_a_document_with_a_self_check_validates(small_sim):
+    checked = analyze(small_sim.dataset, estimators="direct", oracle_coverage=0.3).self_check(5)
+    document = checked.to_json()
+    validator().validate(document)
+    cells = document["self_check"]["cells"]
+    assert {c["policy"] for c in cells} == set(small_sim.dataset.fresh)
+    assert document["self_check"]["n_replays"] == 5 and document["schema_version"] == "1.1"
+    assert document["self_check"]["planted"]["unhelpful"]["shift"] < 0
