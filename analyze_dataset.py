@@ -4,92 +4,92 @@
 Reads DATA (one logged row per prompt: judge score, optional oracle label,
 teacher-forced log-probs of the logging policy and every target policy) and,
 when present, each policy's fresh draws (FRESH_DRAWS_DIR/{policy}_responses.jsonl).
-Prints one estimate per policy with its standard error, confidence interval,
-effective sample size and a status (ok / WARN / REFUSE, with reasons), then
-compares every pair of policies (and each with the logging policy) by paired
-differences over the same prompts, with p-values adjusted for the number of
-pairs, and names the best policy only when those paired tests establish it.
+Prints one table per estimator, titled with the oracle coverage, the labels it
+kept and the seed: estimate, standard error, confidence interval, effective
+sample size and a status (ok / warn / refuse) whose reasons follow, then the
+best policy (named only when its interval clears the runner-up's). A single
+run then compares every pair of policies (and each with the logging policy)
+by paired differences over the same prompts, p-values adjusted over the pairs,
+and says which policy those paired tests establish as best, if any.
+
+Several coverages (--oracle-coverage 0.05,0.1,0.25,0.5,1) run as one sweep in
+one process: one table (policy x estimator x coverage), one figure
+(coverage_sweep.png) and, with --output-csv, one long CSV.
 
 \b
 Examples:
   python analyze_dataset.py --estimator all --oracle-coverage 0.1
   python analyze_dataset.py --data ../shared/data/arena_sample/logged_data.jsonl \\
       --fresh-draws-dir ../shared/data/arena_sample/fresh_draws \\
-      --probe-dir ../shared/data/arena_sample/probe_slice --estimator all
+      --probe-dir ../shared/data/arena_sample/probe_slice --estimator all --report report.html
+  python analyze_dataset.py --estimator direct,stacked-dr --oracle-coverage 0.05,0.1,0.25,0.5,1 \\
+      --output-csv sweep.csv
   python analyze_dataset.py --estimator direct --inference bootstrap --output results.json
 
-Bad input stops the run with `file:line: field: problem` and exit status 2.
---fail-on refuse (or warn) makes the exit status 1 when any estimate is
-refused (or refused or warned about), so a CI job can gate on it.
+Outputs: --output (JSON, schema cje/report/results.schema.json), --output-csv
+(one row per policy x estimator [x coverage]), --report (one HTML page),
+figures in --plot-dir. Bad input stops the run with `file:line: field:
+problem` and exit status 2. --fail-on refuse (or warn) makes the exit status 1
+when any estimate is refused (or refused or warned about), so a CI job can
+gate on it.
 """
 
 from __future__ import annotations
 
-import json
 import math
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
 
-from cje.analysis import AnalysisSettings, analyze, estimator_names
-from cje.analysis.settings import CALIBRATION_CHOICES, INFERENCE_CHOICES
+# Only light modules here: --help must appear at once. The analysis itself
+# (numpy, scipy) is imported inside main().
+from cje.analysis.registry import estimator_names
+from cje.choices import (
+    CALIBRATION_CHOICES,
+    DEFAULT_TRANSPORT_MARGIN,
+    INFERENCE_CHOICES,
+    MULTIPLICITY_CHOICES,
+    OMEGA_CHOICES,
+    SCALE_CHOICES,
+)
 from cje.cli.errors import command
 from cje.cli.options import finite_float, policies_option, quiet_option, seed_option
-from cje.data.load import load_dataset
-from cje.data.scales import SCALE_CHOICES
-from cje.diagnostics.transport import DEFAULT_MARGIN
 from cje.errors import CJEError
-from cje.estimators.mrdr import OMEGA_CHOICES
-from cje.inference.paired import MULTIPLICITY_CHOICES
-from cje.io.atomic import write_json_atomic
-from cje.report.calibration_method import calibration_json
-from cje.report.comparisons import best_policy_text, comparisons_json, comparisons_table, difference_rows
-from cje.report.console import (
-    comparison_table,
-    primary_estimator,
-    reasons_text,
-    results_table,
-    transport_text,
-)
-from cje.report.json_output import analysis_json, files_digest
+
+if TYPE_CHECKING:
+    from cje.data.tables import Dataset
+    from cje.results import Results
 
 
-def parse_estimators(value: str) -> tuple[str, ...]:
+def parse_estimators(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
     known = estimator_names()
-    if value == "all":
+    if value.strip() == "all":
         return known
-    names = tuple(v.strip() for v in value.split(",") if v.strip())
+    names = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
     unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise click.BadParameter(f"{', '.join(unknown) or value!r}: choose from all, {', '.join(known)}")
+        raise click.BadParameter(f"{', '.join(unknown) or repr(value)}: choose from all, {', '.join(known)}")
     return names
 
 
-def read_truth(path: Path | None) -> dict[str, float] | None:
-    """True policy values from a JSON file: ``{policy: value}``, or a simulator
-    truth file (its ``population`` values). Every value must be a finite number."""
-    if path is None:
-        return None
-    try:
-        document = json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise CJEError(f"{path}: --truth file is not UTF-8 text (byte {error.start}); give a JSON object "
-                       '{"policy": value, ...}') from None
-    except json.JSONDecodeError as error:
-        raise CJEError(f"{path}:{error.lineno}: --truth file is not valid JSON ({error.msg})") from None
-    values = document.get("population", document) if isinstance(document, dict) else None
-    if not isinstance(values, dict):
-        raise CJEError(f"{path}: --truth must be a JSON object of policy values")
-    truth = {}
-    for policy, value in values.items():
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise CJEError(f"{path}: --truth value of {policy!r} is {value!r}; every value must be a finite "
-                           "number (or null for an unknown one)")
-        truth[str(policy)] = float(value)
-    return truth
+def parse_coverages(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[float, ...]:
+    """One share in [0, 1], or several separated by commas (a sweep)."""
+    coverages = []
+    for part in value.split(","):
+        try:
+            coverage = float(part)
+        except ValueError:
+            raise click.BadParameter(f"{part.strip()!r} is not a number; give shares in [0, 1], e.g. 0.1 "
+                                     "or 0.05,0.1,0.25") from None
+        if not math.isfinite(coverage) or not 0.0 <= coverage <= 1.0:
+            raise click.BadParameter(f"{part.strip()} is not a share in [0, 1]")
+        if coverage in coverages:
+            raise click.BadParameter(f"{part.strip()} is given twice")
+        coverages.append(coverage)
+    return tuple(coverages)
 
 
 def check_data_path(path: Path) -> None:
@@ -100,25 +100,27 @@ def check_data_path(path: Path) -> None:
                        "(default data/), and `python -m cje.world --data-dir data` writes a simulated one.")
 
 
-def check_jackknife_folds(dataset, oracle_coverage: float, folds: int) -> None:
+def check_jackknife_folds(dataset: Dataset, coverages: tuple[float, ...], folds: int) -> None:
     """Refuse more oracle-jackknife folds than the kept labels allow (two labels per fold)."""
     available = int(dataset.logged.label_available.sum())
-    kept = int(round(oracle_coverage * available))
-    calibrated = kept < dataset.logged.n
-    allowed = max(2, kept // 2)
-    if calibrated and folds > allowed:
-        raise CJEError(f"--jackknife-folds {folds}: the {kept} oracle labels kept at --oracle-coverage "
-                       f"{oracle_coverage:g} allow at most {allowed} folds (two labels per fold); "
-                       f"pass --jackknife-folds {allowed} or fewer")
+    for oracle_coverage in sorted(coverages):
+        kept = int(round(oracle_coverage * available))
+        calibrated = kept < dataset.logged.n
+        allowed = max(2, kept // 2)
+        if calibrated and folds > allowed:
+            raise CJEError(f"--jackknife-folds {folds}: the {kept} oracle labels kept at --oracle-coverage "
+                           f"{oracle_coverage:g} allow at most {allowed} folds (two labels per fold); "
+                           f"pass --jackknife-folds {allowed} or fewer")
 
 
-def failed_gate(result, estimators: tuple[str, ...], fail_on: str | None) -> list[str]:
-    """The (estimator, policy) pairs that trip ``--fail-on``."""
+def failed_gate(runs: list[Results], fail_on: str | None) -> list[str]:
+    """The estimates (estimator, policy, and the coverage of a sweep) that trip ``--fail-on``."""
     if fail_on is None:
         return []
     levels = {"refuse": ("refuse",), "warn": ("refuse", "warn")}[fail_on]
-    return [f"{estimator} {policy} ({status.level})" for (estimator, policy), status in result.statuses.items()
-            if estimator in estimators and status.level in levels]
+    where = (lambda run: f" at coverage {run.settings.oracle_coverage:g}") if len(runs) > 1 else (lambda run: "")
+    return [f"{estimator} {policy} ({status.level}){where(run)}" for run in runs
+            for (estimator, policy), status in run.analysis.statuses.items() if status.level in levels]
 
 
 @command(help=__doc__)
@@ -129,10 +131,11 @@ def failed_gate(result, estimators: tuple[str, ...], fail_on: str | None) -> lis
 @click.option("--probe-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory of {policy}_probe.jsonl: oracle labels on some of a policy's fresh draws, "
                    "used to check (and, for direct, correct) the judge calibration for that policy.")
-@click.option("--estimator", "estimator_text", default="calibrated-ips", show_default=True,
+@click.option("--estimator", "estimators", default="calibrated-ips", show_default=True, callback=parse_estimators,
               help=f"One of: all, {', '.join(estimator_names())} (or a comma-separated list).")
-@click.option("--oracle-coverage", type=finite_float(0, 1), default=1.0, show_default=True,
-              help="Share of the available oracle labels to keep (seeded); below 1 the judge is calibrated.")
+@click.option("--oracle-coverage", "coverages", default="1.0", show_default=True, callback=parse_coverages,
+              help="Share of the available oracle labels to keep (seeded); below 1 the judge is calibrated. "
+                   "Several, comma-separated, run as one sweep.")
 @seed_option
 @click.option("--judge-scale", type=click.Choice(SCALE_CHOICES), default="auto", show_default=True,
               help="Scale of judge scores; auto detects it and refuses to mix scales.")
@@ -149,7 +152,7 @@ def failed_gate(result, estimators: tuple[str, ...], fail_on: str | None) -> lis
 @click.option("--jackknife-folds", type=click.IntRange(2), default=10, show_default=True,
               help="Oracle folds for the calibration-variance jackknife.")
 @click.option("--transport-margin", type=finite_float(0, 1, min_open=True, max_open=True),
-              default=DEFAULT_MARGIN, show_default=True,
+              default=DEFAULT_TRANSPORT_MARGIN, show_default=True,
               help="Largest bias of the judge calibration on a target policy that still counts as transporting; "
                    "its own oracle labels (a probe slice) must show the bias inside +-MARGIN for a pass.")
 @click.option("--self-check", "self_check_replays", type=click.IntRange(0), default=0, show_default=True,
@@ -178,128 +181,100 @@ def failed_gate(result, estimators: tuple[str, ...], fail_on: str | None) -> lis
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON of true policy values (e.g. a simulator's truth.json), shown beside estimates.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write machine-readable results to this JSON file.")
+              help="Write the results as JSON (schema: cje/report/results.schema.json).")
+@click.option("--output-csv", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write one CSV row per policy x estimator (x coverage), the same columns every run.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a one-file HTML report (figures inlined; opens without a network).")
 @click.option("--plot-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where plots go [default: plots/ beside DATA].")
-@click.option("--no-plots", is_flag=True, help="Skip the plots.")
+              help="Where figures go [default: plots/ beside DATA].")
+@click.option("--no-plots", is_flag=True, help="Skip the figures (and the extreme-weights text).")
 @click.option("--fail-on", type=click.Choice(["refuse", "warn"]), default=None,
               help="Exit with status 1 when an estimate is refused (refuse) or refused or warned about (warn), "
                    "after printing and writing everything [default: exit 0 whatever the statuses].")
 @quiet_option
-def main(data_path, fresh_draws_dir, probe_dir, estimator_text, oracle_coverage, seed, judge_scale, oracle_scale,
-         ci_level, inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, self_check_replays,
-         covariates_text, calibration, multiplicity, suggest_k, suggestions_file, logging_policy, policy_names,
-         truth_path, output, plot_dir, no_plots, fail_on, quiet):
-    estimators = parse_estimators(estimator_text)
-    truth = read_truth(truth_path)
-    check_data_path(data_path)
+def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, judge_scale, oracle_scale, ci_level,
+         inference, n_bootstrap, mrdr_omega, jackknife_folds, transport_margin, self_check_replays, covariates_text,
+         calibration, multiplicity, suggest_k, suggestions_file, logging_policy, policy_names, truth_path, output,
+         output_csv, report, plot_dir, no_plots, fail_on, quiet):
+    if self_check_replays and len(coverages) > 1:
+        raise click.UsageError("--self-check replays one analysis: give a single --oracle-coverage")
+    if suggest_k is not None and len(coverages) > 1:
+        raise click.UsageError("--suggest-labels reads one analysis: give a single --oracle-coverage")
     covariates = tuple(c.strip() for c in covariates_text.split(",") if c.strip()) if covariates_text else ()
     if calibration == "two-stage" and not covariates:
         raise click.BadParameter("a two-stage calibration needs --calibration-covariates", param_hint="--calibration")
-    dataset = load_dataset(data_path, fresh_draws_dir, judge_scale=judge_scale, oracle_scale=oracle_scale,
-                           probe_dir=probe_dir, covariates=covariates)
+    from cje.sources import load
+
+    check_data_path(data_path)
+    loaded = load(data_path, fresh_draws=fresh_draws_dir, probes=probe_dir, judge_scale=judge_scale,
+                  oracle_scale=oracle_scale, covariates=covariates)
     if click.get_current_context().get_parameter_source("jackknife_folds") is ParameterSource.COMMANDLINE:
-        check_jackknife_folds(dataset, oracle_coverage, jackknife_folds)  # the default adapts on its own
-    settings = AnalysisSettings(
-        estimators=estimators, oracle_coverage=oracle_coverage, seed=seed, ci_level=ci_level,
-        inference=inference, n_bootstrap=n_bootstrap, mrdr_omega=mrdr_omega,
-        jackknife_folds=jackknife_folds, transport_margin=transport_margin, multiplicity=multiplicity,
-        calibration_covariates=covariates, calibration=calibration,
-        policies=policy_names or None,
+        check_jackknife_folds(loaded.dataset, coverages, jackknife_folds)  # the default adapts on its own
+    options = dict(
+        estimators=estimators, seed=seed, ci_level=ci_level, inference=inference, n_bootstrap=n_bootstrap,
+        mrdr_omega=mrdr_omega, jackknife_folds=jackknife_folds, transport_margin=transport_margin,
+        calibration_covariates=covariates, calibration=calibration, multiplicity=multiplicity, truth=truth_path,
+        policies=policy_names or None, command_line=[Path(sys.argv[0]).name, *sys.argv[1:]],
     )
-    result = analyze(dataset, settings)
-    primary = primary_estimator(result)
-    if not quiet:
-        click.echo(dataset_summary(dataset, result))
-    for estimator in estimators:
-        click.echo(results_table(result, estimator, truth))
-    if len(estimators) > 1:
-        click.echo(comparison_table(result, truth))
-    claim = best_policy_text(result.comparisons[primary])
-    if not quiet:
-        click.echo(comparisons_table(result.comparisons[primary], truth))
-        transport = transport_text(result)
-        if transport:
-            click.echo(transport)
-        reasons = reasons_text(result)
-        if reasons:
-            click.echo("Why estimates are flagged:\n" + reasons + "\n")
-        click.echo(claim)
+    if len(coverages) == 1:
+        from cje.results import analyze
+
+        outcome = analyze(loaded, oracle_coverage=coverages[0], **options)
+    else:
+        from cje.coverage_sweep import sweep
+
+        outcome = sweep(loaded, coverages, **options)
     if self_check_replays:
-        import numpy as np
+        outcome = outcome.self_check(self_check_replays)
+    click.echo(outcome.summary(quiet=quiet))
+    if len(coverages) == 1:
+        click.echo(decisions_text(outcome, quiet=quiet))
+        if suggest_k is not None:
+            from cje.labelling.write import write_suggestions
 
-        from cje.analysis.selfcheck import self_check
-        from cje.report.selfcheck import self_check_text
-
-        checked = self_check(dataset, settings, n_replays=self_check_replays, rng=np.random.default_rng(seed))
-        click.echo(self_check_text(checked))
-    if suggest_k is not None:
-        from cje.labelling.write import write_suggestions
-
-        target = suggestions_file or data_path.parent / "label_suggestions.jsonl"
-        click.echo(write_suggestions(result, dataset, suggest_k, target, estimator=primary,
-                                     logging_policy=logging_policy, seed=seed))
-    if output is not None:
-        files = _data_files(dataset)
-        document = analysis_json(
-            result, data_files={str(p): files_digest([p]) for p in files},
-            data_hash=files_digest(files), truth=truth, primary=primary, best_policy=claim,
-        )
-        write_json_atomic(output, {**document, "comparisons": comparisons_json(result.comparisons),
-                                   "calibration": calibration_json(result.rewards)})
-        if not quiet:
-            click.echo(f"results written to {output}")
+            click.echo(write_suggestions(outcome.analysis, outcome.dataset, suggest_k,
+                                         suggestions_file or data_path.parent / "label_suggestions.jsonl",
+                                         estimator=outcome.headline_estimator, logging_policy=logging_policy,
+                                         seed=seed))
+    if self_check_replays:
+        click.echo(outcome.self_check_text())
+    written = []
+    for path, write in ((output, outcome.write_json), (output_csv, outcome.write_csv), (report, outcome.write_report)):
+        if path is not None:
+            write(path)
+            written.append(str(path))
     if not no_plots:
-        from cje.plots.differences import save_difference_plot
-        from cje.plots.save import save_analysis_plots
-
         directory = plot_dir or data_path.parent / "plots"
-        written = save_analysis_plots(result, dataset, directory, truth=truth)
-        differences = save_difference_plot(difference_rows(result.comparisons, truth), directory,
-                                           ci_level=ci_level, adjustment=multiplicity)
-        written += [differences] if differences is not None else []
-        if not quiet:
-            click.echo("plots: " + ", ".join(str(p) for p in written))
-    tripped = failed_gate(result, estimators, fail_on)
+        written += [str(p) for p in outcome.save_plots(directory)]
+        if len(coverages) == 1:
+            written += [str(p) for p in save_difference_figure(outcome, directory)]
+    if written and not quiet:
+        click.echo("written: " + ", ".join(written))
+    tripped = failed_gate([outcome] if len(coverages) == 1 else list(outcome.runs), fail_on)
     if tripped:
         click.echo(f"--fail-on {fail_on}: {len(tripped)} estimates: {', '.join(tripped)}", err=True)
         raise SystemExit(1)
 
 
-def _data_files(dataset) -> list[Path]:
-    return [Path(dataset.logged.source), *(Path(f.source) for f in dataset.fresh.values())]
+def decisions_text(outcome: Results, *, quiet: bool) -> str:
+    """The paired comparisons of the headline estimator and the best-policy
+    claim they support (the claim alone when quiet)."""
+    from cje.report.comparisons import best_policy_text, comparisons_table
+
+    comparisons = outcome.analysis.comparisons[outcome.headline_estimator]
+    claim = "Paired tests: " + best_policy_text(comparisons)
+    return claim if quiet else comparisons_table(comparisons, outcome.truth) + "\n" + claim
 
 
-def dataset_summary(dataset, result) -> str:
-    logged = dataset.logged
-    lines = [
-        f"Dataset {logged.source}: {logged.n} logged prompts; judge scale {dataset.judge_scale}, "
-        f"oracle scale {dataset.oracle_scale}; {int(logged.label_available.sum())} oracle labels available.",
-    ]
-    rewards = result.rewards
-    if rewards is None:
-        lines.append(f"Rewards: none ({result.reward_error})")
-    elif rewards.source == "outcomes":
-        lines.append(f"Rewards: every row has an oracle label or reward ({rewards.n_outcomes}); used as is, "
-                     "no calibration variance.")
-    else:
-        lines.append(
-            f"Rewards: judge calibrated on {rewards.n_kept_labels} of {rewards.n_available_labels} oracle "
-            f"labels (coverage {result.settings.oracle_coverage:g}, seed {result.settings.seed}), "
-            f"{rewards.n_folds}-fold cross-fitted, {rewards.calibration_text}; out-of-fold RMSE "
-            f"{rewards.out_of_fold_rmse:.3f}; "
-            f"calibration variance by a {rewards.jackknife_groups}-fold oracle jackknife."
-        )
-    for policy, summary in result.policies.items():
-        parts = [f"{summary.n_analysed} rows analysed"]
-        if summary.n_dropped_logprob:
-            parts.append(f"{summary.n_dropped_logprob} dropped for a null log-prob")
-        parts.append(f"{summary.n_fresh} fresh draws" if summary.n_fresh else "no fresh draws")
-        if summary.n_dr_dropped and summary.n_fresh:
-            parts.append(f"{summary.n_dr_dropped} analysed prompts without a fresh draw left out of DR")
-        lines.append(f"  {policy}: " + ", ".join(parts))
-    lines.extend(f"  note: {note}" for note in dataset.notes)
-    return "\n".join(lines) + "\n"
+def save_difference_figure(outcome: Results, directory: Path) -> list[Path]:
+    from cje.plots.differences import save_difference_plot
+    from cje.report.comparisons import difference_rows
+
+    settings = outcome.analysis.settings
+    path = save_difference_plot(difference_rows(outcome.analysis.comparisons, outcome.truth), directory,
+                                ci_level=settings.ci_level, adjustment=settings.multiplicity)
+    return [] if path is None else [path]
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ def main(seeds: int, regime_text: str | None, jobs: int, out: Path, readme: bool
                 click.echo(f"{index}/{len(todo)} seeds done ({time.perf_counter() - start:.0f} s)", err=True)
     rows = [r for r in _rows(log, code) if r["regime"] in regimes and r["seed"] < seeds]
     table = summarise(rows)
-    report = markdown_report(table, rows, seeds=seeds, seconds=time.perf_counter() - start)
+    report = markdown_report(table, rows, seeds=seeds)
     (out / "adversarial.md").write_text(report, encoding="utf-8")
     click.echo(report)
     if readme:

@@ -6,6 +6,9 @@ import json
 import subprocess
 import sys
 
+import jsonschema
+
+from cje.report.schema import load_schema
 from tests.conftest import REPO_ROOT
 
 DEMO_SEED = "4177"
@@ -37,6 +40,8 @@ def test_demo_generates_analyses_leaves_no_process_and_reruns_to_the_same_table(
     truth = json.loads((demo / "truth.json").read_text())
     assert set(truth) == {"base", "clone", "parallel_universe_prompt", "premium", "unhelpful"}
     results = json.loads((demo / "results.json").read_text())
+    jsonschema.Draft202012Validator(load_schema()).validate(results)
+    assert results["command_line"][0] == "analyze_dataset.py"
     assert results["truth"] == truth
     assert set(results["policies"]) == {"clone", "parallel_universe_prompt", "premium", "unhelpful"}
     for name in ("weight_dashboard.png", "calibration_comparison.png", "policy_estimates.png"):

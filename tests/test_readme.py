@@ -1,8 +1,11 @@
-"""The README's commands work as written: the Poetry lines on this machine, and the
-experiment's documented command list end to end against the offline simulator."""
+"""The README's commands work as written: the Poetry lines on this machine, the
+experiment's documented command list end to end against the offline simulator,
+and the Python API example."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
@@ -66,7 +69,32 @@ def test_the_documented_command_list_runs_end_to_end_against_the_simulator(tmp_p
     assert "dry run: nothing is sent and nothing is written." in done.stdout
     assert (work / "data" / "cje_dataset.jsonl").read_text().count("\n") == TEST_PROMPTS
     assert (work / "results" / "all_estimators.json").stat().st_size > 1000
+    assert (work / "results" / "sweep.csv").read_text().count("\n") == 1 + 4 * len(COVERAGES)
+    assert (work / "plots" / "sweep" / "coverage_sweep.png").stat().st_size > 1000
     for coverage in COVERAGES:
         assert (work / "results" / f"coverage_{coverage}.json").exists()
         plots = list((work / "plots" / f"coverage_{coverage}").glob("*.png"))
         assert plots and all(p.stat().st_size > 1000 for p in plots), coverage
+
+
+def python_api_example() -> str:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Python API\n", 1)[1].split("\n## ", 1)[0]
+    found = re.search(r"```python\n(.*?)```", section, flags=re.S)
+    assert found, "the Python API section has no python example"
+    return found.group(1)
+
+
+def test_the_python_api_example_runs(tmp_path):
+    code = python_api_example()
+    output = io.StringIO()
+    before = os.getcwd()
+    os.chdir(tmp_path)  # the example writes under data/sim
+    try:
+        with contextlib.redirect_stdout(output):
+            exec(compile(code, "README.md (Python API)", "exec"), {"__name__": "readme_example"})
+    finally:
+        os.chdir(before)
+    printed = output.getvalue()
+    assert "stacked-dr · sim/cje_dataset.jsonl" in printed and "refuse" in printed
+    assert (tmp_path / "data" / "sim" / "report.html").stat().st_size > 10_000

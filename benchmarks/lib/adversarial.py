@@ -7,6 +7,7 @@ status and reason codes, and the truth it should cover.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ class Cell:
 
 
 def run_cell(cell: Cell) -> list[dict[str, object]]:
+    start = time.perf_counter()
     regime = REGIMES[cell.regime]
     sim = simulate_dataset(
         regime.n_prompts, seed=SEED_BASE + cell.seed, config=regime.config,
@@ -51,8 +53,10 @@ def run_cell(cell: Cell) -> list[dict[str, object]]:
             row.update(value=outcome.value, low=low, high=high, se=outcome.se)
         rows.append(row)
     verdicts = {p: (None if s.transport is None else str(s.transport.audit)) for p, s in result.policies.items()}
+    seconds = time.perf_counter() - start
     for row in rows:
         row["transport"] = verdicts[str(row["policy"])]
+        row["cell_seconds"] = seconds
     return rows
 
 

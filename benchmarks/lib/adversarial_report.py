@@ -19,13 +19,12 @@ def _num(value: object) -> str:
     return "-" if value is None else f"{float(value):.3f}"  # type: ignore[arg-type]
 
 
-def markdown_report(table: list[dict[str, object]], rows: list[dict[str, object]], *, seeds: int,
-                    seconds: float) -> str:
+def markdown_report(table: list[dict[str, object]], rows: list[dict[str, object]], *, seeds: int) -> str:
     lines = [f"{seeds} seeds per regime; every estimator and target policy of each seed is one cell. "
              "*ok coverage*: share of intervals marked ok that contain the truth; *flagged*: share of "
              "cells marked warn or refuse (or not computed); *silent*: share of ok intervals that miss "
              "the truth; *sound ok*: share still ok among the policies fresh-draw estimators can get "
-             f"right. Computed in {seconds / 60:.1f} min.", ""]
+             f"right. {_cpu_minutes(rows):.1f} CPU-minutes of simulation and analysis.", ""]
     lines += _overall(rows)
     for regime in dict.fromkeys(str(r["regime"]) for r in table):
         lines += ["", f"**{regime}** — {REGIMES[regime].description}", "",
@@ -36,6 +35,11 @@ def markdown_report(table: list[dict[str, object]], rows: list[dict[str, object]
                          f"| {_pct(r['silent_failure'])} | {r['ok_misses']} / {r['ok_cells']} "
                          f"| {_pct(r['sound_ok'])} |")
     return "\n".join(lines) + "\n"
+
+
+def _cpu_minutes(rows: list[dict[str, object]]) -> float:
+    per_cell = {(r["regime"], r["seed"]): float(r.get("cell_seconds", 0.0)) for r in rows}  # type: ignore[arg-type]
+    return sum(per_cell.values()) / 60
 
 
 def _overall(rows: list[dict[str, object]]) -> list[str]:

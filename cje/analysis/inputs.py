@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from cje.calibration.covariates import covariate_matrix
 from cje.calibration.folds import folds_from_hash
 from cje.calibration.isotonic import ScoreLevels, score_levels
 from cje.calibration.weights import weights_from_log
+from cje.data.keys import codes_by_first_appearance, look_up, positions
 from cje.data.tables import Dataset, FreshTable
 
 WEIGHT_FOLDS = 5
@@ -65,7 +66,7 @@ class PromptIndex:
     """Logged prompt ids, their hashes and grouped judge scores, built once
     per analysis and shared by every policy."""
 
-    index: pd.Index = field(repr=False)
+    position: dict[Hashable, int] = field(repr=False)
     prompt_hash: np.ndarray = field(repr=False)
     judge: ScoreLevels = field(repr=False)
     covariates: tuple[str, ...] = ()
@@ -77,7 +78,7 @@ def prompt_index(dataset: Dataset, prompt_hash: np.ndarray, *, covariates: tuple
     logged = dataset.logged
     matrix = covariate_matrix(logged.covariates, covariates, n_rows=logged.n, source=logged.source)
     judge = score_levels(logged.judge_score).with_covariates(matrix)
-    return PromptIndex(pd.Index(logged.prompt_id), prompt_hash, judge, covariates)
+    return PromptIndex(positions(logged.prompt_id.tolist()), prompt_hash, judge, covariates)
 
 
 def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> PolicyInputs:
@@ -93,7 +94,7 @@ def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> Policy
     fresh_target_lp = fresh.target_logprob if fresh is not None and fresh.target_logprob is not None else empty
     fresh_logger_lp = fresh.logger_logprob if fresh is not None and fresh.logger_logprob is not None else empty
 
-    logged_position = prompts.index.get_indexer(fresh_pid)
+    logged_position = look_up(prompts.position, fresh_pid.tolist())
     position_in_rows = np.full(logged.n, -1)
     position_in_rows[rows] = np.arange(rows.size)
     position = np.where(logged_position >= 0, position_in_rows[logged_position], -1)
@@ -106,7 +107,7 @@ def policy_inputs(dataset: Dataset, policy: str, prompts: PromptIndex) -> Policy
     direct_fresh_cluster = logged_position.copy()
     unknown = logged_position < 0
     if unknown.any():
-        extra, _ = pd.factorize(fresh_pid[unknown])
+        extra = codes_by_first_appearance(fresh_pid[unknown].tolist())
         direct_fresh_cluster[unknown] = logged.n + extra
     n_clusters = logged.n + (int(direct_fresh_cluster.max()) + 1 - logged.n if unknown.any() else 0)
     return PolicyInputs(

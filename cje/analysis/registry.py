@@ -13,23 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
+from cje.diagnostics.gate_names import Gate
 
-from cje.analysis.runners import (
-    Runner,
-    run_calibrated_dr_cpo,
-    run_calibrated_ips,
-    run_direct,
-    run_dr_cpo,
-    run_mrdr,
-    run_naive_direct,
-    run_raw_ips,
-    run_tmle,
-)
-from cje.diagnostics.gates import Gate
-from cje.estimators.result import Estimate
-from cje.estimators.stacking import stack
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cje.analysis.runners import PolicyContext, Runner
+    from cje.calibration.rewards import RewardModel
+    from cje.estimators.result import Estimate
 
 
 class Family(StrEnum):
@@ -47,7 +40,7 @@ class WeightsShown(StrEnum):
     CALIBRATED = "calibrated"
 
 
-Combiner = Callable[[Sequence[Estimate], np.ndarray], Estimate]
+Combiner: TypeAlias = "Callable[[Sequence[Estimate], np.ndarray], Estimate]"
 """Builds one estimate of a policy from its components' estimates (those
 that passed their gates) and the prompt fold of each influence position."""
 
@@ -119,48 +112,65 @@ def get_spec(name: str) -> EstimatorSpec:
         raise ValueError(f"unknown estimator {name!r}; choose from {', '.join(_REGISTRY)}") from None
 
 
+def _runner(name: str) -> Runner:
+    """The function ``name`` of :mod:`cje.analysis.runners`, imported at its
+    first call: the table, and every ``--help`` that lists it, then load
+    without numpy."""
+
+    def run(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
+        from cje.analysis import runners
+
+        function: Runner = getattr(runners, name)
+        return function(ctx, model)
+
+    run.__name__ = run.__qualname__ = name
+    return run
+
+
 def _stack_dr(components: Sequence[Estimate], prompt_fold: np.ndarray) -> Estimate:
+    from cje.estimators.stacking import stack
+
     return stack(components, fold=prompt_fold)
 
 
 for _spec in (
     EstimatorSpec(
         "naive-direct", Family.BASELINE, "mean raw judge score of the policy's fresh draws (biased by design)",
-        frozenset({Gate.RAW_JUDGE_SCALE, Gate.STANDARD_ERROR}), run=run_naive_direct,
+        frozenset({Gate.RAW_JUDGE_SCALE, Gate.STANDARD_ERROR}), run=_runner("run_naive_direct"),
         needs_rewards=False, needs_fresh_draws=True,
     ),
     EstimatorSpec(
         "direct", Family.DIRECT, "mean calibrated reward of the fresh draws plus a mean labelled residual",
-        _CALIBRATED | {Gate.LABEL_SUPPORT}, run=run_direct,
+        _CALIBRATED | {Gate.LABEL_SUPPORT}, run=_runner("run_direct"),
         needs_fresh_draws=True, headline_rank=2,
     ),
     EstimatorSpec(
         "raw-ips", Family.IPS, "self-normalised importance sampling of calibrated rewards",
-        _IPS, run=run_raw_ips, weights_shown=WeightsShown.RAW,
+        _IPS, run=_runner("run_raw_ips"), weights_shown=WeightsShown.RAW,
     ),
     EstimatorSpec(
         "calibrated-ips", Family.IPS, "the same with judge-indexed monotone (calibrated) weights",
-        _IPS | {Gate.CALIBRATED_ESS, Gate.WEIGHT_CALIBRATION_SHIFT}, run=run_calibrated_ips,
+        _IPS | {Gate.CALIBRATED_ESS, Gate.WEIGHT_CALIBRATION_SHIFT}, run=_runner("run_calibrated_ips"),
         needs_calibrated_weights=True, weights_shown=WeightsShown.CALIBRATED, headline_rank=3,
     ),
     EstimatorSpec(
         "dr-cpo", Family.DR, "doubly robust: fresh-draw outcome model plus raw-weighted labelled residuals",
-        _DR | {Gate.HEAVY_TAIL, Gate.RAW_WEIGHT_NOISE}, run=run_dr_cpo, needs_fresh_draws=True,
+        _DR | {Gate.HEAVY_TAIL, Gate.RAW_WEIGHT_NOISE}, run=_runner("run_dr_cpo"), needs_fresh_draws=True,
         weights_shown=WeightsShown.RAW,
     ),
     EstimatorSpec(
         "calibrated-dr-cpo", Family.DR, "the same with calibrated weights",
-        _DR, run=run_calibrated_dr_cpo, needs_fresh_draws=True, needs_calibrated_weights=True,
+        _DR, run=_runner("run_calibrated_dr_cpo"), needs_fresh_draws=True, needs_calibrated_weights=True,
         weights_shown=WeightsShown.CALIBRATED, headline_rank=1,
     ),
     EstimatorSpec(
         "mrdr", Family.DR, "DR with the outcome model refitted to minimise the DR variance",
-        _DR, run=run_mrdr, needs_fresh_draws=True, needs_calibrated_weights=True,
+        _DR, run=_runner("run_mrdr"), needs_fresh_draws=True, needs_calibrated_weights=True,
         weights_shown=WeightsShown.CALIBRATED,
     ),
     EstimatorSpec(
         "tmle", Family.DR, "DR with a targeting step that also moves the fresh-draw predictions",
-        _DR, run=run_tmle, needs_fresh_draws=True, needs_calibrated_weights=True,
+        _DR, run=_runner("run_tmle"), needs_fresh_draws=True, needs_calibrated_weights=True,
         weights_shown=WeightsShown.CALIBRATED,
     ),
 ):

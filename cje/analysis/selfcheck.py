@@ -33,6 +33,7 @@ import pandas as pd
 from cje.analysis.registry import Family, get_spec
 from cje.analysis.run import Failure, analyze
 from cje.analysis.settings import AnalysisSettings
+from cje.calibration.folds import folds_from_hash, stable_hash
 from cje.calibration.isotonic import IsotonicCalibrator, fit_isotonic
 from cje.calibration.weights import weights_from_log
 from cje.data.tables import Dataset, FreshTable, LoggedTable
@@ -47,6 +48,7 @@ from cje.diagnostics.transport import (
 from cje.errors import InsufficientLabelsError
 
 MIN_LABELS = 10
+REFIT_GROUPS = 10
 NOISE_SE = 2.0
 """A logged-versus-fresh gap within this many standard errors is taken for noise."""
 RESIDUAL_WINDOW = 30
@@ -156,10 +158,11 @@ def plant_world(dataset: Dataset, *, evidence: Mapping[str, Evidence] | None = N
     order = np.argsort(score, kind="stable")
     residual_score, residual = score[order], (label - calibration.predict(score))[order]
     base = PlantedWorld(calibration, {}, {}, residual_score, residual)
+    refits = _refits(logged)
     shift, truth, offset = {}, {}, {}
     for policy, fresh in dataset.fresh.items():
         facts = (evidence or {}).get(policy, Evidence(Audit.NOT_CHECKED, False))
-        gap = _planted_gap(_gap_check(fresh, logged, calibration), facts, margin)
+        gap = _planted_gap(_gap_check(fresh, logged, calibration, refits), facts, margin)
         shift[policy] = _matching_shift(base, fresh, gap)
         truth[policy] = _prompt_mean(fresh, base.expected_oracle(fresh.judge_score, shift[policy]))[0]
         offset[policy] = _ips_noise(logged, fresh, base)
@@ -214,14 +217,26 @@ def _ips_noise(logged: LoggedTable, fresh: FreshTable, world: PlantedWorld) -> f
     return gap if abs(gap) <= NOISE_SE * float(np.hypot(weighted_se, fresh_se)) else 0.0
 
 
-def _gap_check(fresh: FreshTable, logged: LoggedTable, calibration: IsotonicCalibrator) -> TransportCheck | None:
+def _refits(logged: LoggedTable) -> tuple[IsotonicCalibrator, ...]:
+    """The planted map refitted without each of ten groups of labels: its own
+    error enters the gap's standard error, as in the analysis's transport check."""
+    labelled = np.flatnonzero(logged.label_available)
+    group = folds_from_hash(stable_hash(logged.prompt_id[labelled]), REFIT_GROUPS, stream=1)
+    return tuple(fit_isotonic(logged.judge_score[labelled[group != g]], logged.oracle_label[labelled[group != g]])
+                 for g in range(REFIT_GROUPS) if (group != g).sum() >= 2 and (group == g).any())
+
+
+def _gap_check(fresh: FreshTable, logged: LoggedTable, calibration: IsotonicCalibrator,
+               refits: tuple[IsotonicCalibrator, ...]) -> TransportCheck | None:
     """The gap between the policy's outcomes and the planted map: from its own
     labels (two or more), else the logger's labelled residuals weighted to it
     by the raw weights (however few rows carry the weight: where the policy
     differs from the logger, those rows are the only evidence there is)."""
     if np.isfinite(fresh.oracle_label).sum() >= 2:
         _, cluster = np.unique(fresh.prompt_id, return_inverse=True)
-        return own_label_check(fresh.oracle_label, calibration.predict(fresh.judge_score), cluster.reshape(-1))
+        refit_predictions = np.vstack([r.predict(fresh.judge_score) for r in refits]) if refits else None
+        return own_label_check(fresh.oracle_label, calibration.predict(fresh.judge_score), cluster.reshape(-1),
+                               refit_predictions=refit_predictions)
     rows = logged.label_available & np.isfinite(logged.base_logprob) & np.isfinite(logged.target_logprob[fresh.policy])
     if rows.sum() < 2:
         return None

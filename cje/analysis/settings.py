@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cje.analysis.registry import estimator_names, get_spec
-from cje.diagnostics.transport import DEFAULT_MARGIN
-from cje.estimators.mrdr import OMEGA_CHOICES
-from cje.inference.paired import MULTIPLICITY_CHOICES
-
-INFERENCE_CHOICES = ("jackknife", "bootstrap")
-CALIBRATION_CHOICES = ("auto", "monotone", "two-stage")
+from cje.choices import (
+    CALIBRATION_CHOICES,
+    DEFAULT_TRANSPORT_MARGIN,
+    INFERENCE_CHOICES,
+    MULTIPLICITY_CHOICES,
+    OMEGA_CHOICES,
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class AnalysisSettings:
     calibration_folds: int = 5
     variance_cap: float = 1.0
     policies: tuple[str, ...] | None = None
-    transport_margin: float = DEFAULT_MARGIN
+    transport_margin: float = DEFAULT_TRANSPORT_MARGIN
     multiplicity: str = "holm"
     calibration_covariates: tuple[str, ...] = ()
     calibration: str = "auto"

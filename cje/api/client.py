@@ -14,14 +14,14 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal, TypeVar
-
-import httpx2
-import openai
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from cje.api.endpoints import Endpoint
 from cje.api.errors import MalformedResponse, RequestFailed
 from cje.api.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import openai
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,11 @@ def make_client(endpoint: Endpoint, *, timeout: float = 120.0, max_connections: 
     ``max_connections`` sizes the HTTP connection pool; make it at least the
     number of requests in flight, or requests queue for a connection.
     """
+    # The SDK (with httpx and pydantic) takes most of a second to import: only
+    # a run that sends requests pays for it, never a --help or a dry run.
+    import httpx2
+    import openai
+
     limits = httpx2.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     http_client = openai.DefaultHttpx2Client(limits=limits, timeout=timeout)
     return openai.OpenAI(
@@ -115,6 +120,8 @@ def chat(
     the offline simulator), so a request repeated after a crash gets the same
     response as the one that was lost.
     """
+    import openai
+
     use_max_tokens = token_limit_param == "max_tokens"
 
     def attempt() -> ChatResult:

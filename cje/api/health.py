@@ -29,12 +29,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import openai
+from typing import TYPE_CHECKING
 
 from cje.api.endpoints import BASE_URL_ENV, MODEL_OVERRIDE_ENV, Endpoint
 from cje.api.errors import EndpointUnusable
 from cje.api.retry import describe, is_quota_exhausted, is_retryable
+
+if TYPE_CHECKING:
+    import openai  # imported where used: only a run that sends requests loads the SDK
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,8 @@ class HardCause:
 
 def hard_cause(exc: BaseException) -> HardCause | None:
     """The hard cause behind ``exc``, or None when it may be transient."""
+    import openai
+
     if isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError):
         if _in_chain(exc, ConnectionRefusedError):
             return HardCause("connection refused", "nothing is listening at that address")
@@ -167,6 +171,8 @@ def preflight(probes: Sequence[Probe], *, sleep: Callable[[float], None] = time.
 
 
 def _check(probe: Probe, sleep: Callable[[float], None]) -> str | None:
+    import openai
+
     client = probe.client.with_options(timeout=PREFLIGHT_TIMEOUT, max_retries=0)
     last: BaseException | None = None
     for attempt in range(PREFLIGHT_ATTEMPTS):
@@ -187,6 +193,8 @@ def _check(probe: Probe, sleep: Callable[[float], None]) -> str | None:
 
 def _ask(client: openai.OpenAI, endpoint: Endpoint) -> None:
     """``GET /models``; where that path does not exist, a one-token chat."""
+    import openai
+
     try:
         client.models.list()
     except openai.NotFoundError:

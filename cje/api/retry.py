@@ -26,12 +26,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Protocol, TypeVar
-
-import openai
-import tenacity
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cje.api.errors import MalformedResponse, RequestFailed
+
+if TYPE_CHECKING:
+    import openai
+    import tenacity
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +42,16 @@ RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 530})
 QUOTA_CODES = frozenset({"insufficient_quota"})
 MAX_ERROR_CHARS = 300
 
-# The exceptions a request can end in that become failure rows; anything else
-# (a bug, a stop request) propagates unchanged.
-API_FAULTS: tuple[type[Exception], ...] = (openai.APIError, MalformedResponse)
+
+
+def api_faults() -> tuple[type[Exception], ...]:
+    """The exceptions a request can end in that become failure rows; anything
+    else (a bug, a stop request) propagates unchanged. (The SDK is imported
+    here, at the first request, not when a script starts: it takes most of a
+    second, and --help or a dry run never needs it.)"""
+    import openai
+
+    return (openai.APIError, MalformedResponse)
 
 
 class AttemptObserver(Protocol):
@@ -93,6 +101,10 @@ class RetryPolicy:
         """
         attempts = 0
 
+        import tenacity
+
+        faults = api_faults()
+
         def counted() -> T:
             nonlocal attempts
             attempts += 1
@@ -101,7 +113,7 @@ class RetryPolicy:
                 observer.before_attempt()
             try:
                 result = attempt()
-            except API_FAULTS as exc:
+            except faults as exc:
                 if observer is not None:
                     observer.after_failure(exc)
                 raise
@@ -119,7 +131,7 @@ class RetryPolicy:
         )
         try:
             return retrying(counted)
-        except API_FAULTS as exc:
+        except faults as exc:
             # "from None": the provider's raw message stays out of tracebacks.
             raise failure_from(exc, attempts=attempts, redact=redact) from None
 
@@ -135,6 +147,8 @@ class RetryPolicy:
         return self.rng.uniform(0.0, ceiling)
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
+        import openai
+
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, openai.APIStatusError):
             asked = retry_after_seconds(exc.response.headers, now=self.clock())
@@ -145,6 +159,8 @@ class RetryPolicy:
 
 def is_retryable(exc: BaseException) -> bool:
     """Whether repeating the request that raised ``exc`` may succeed."""
+    import openai
+
     if isinstance(exc, (openai.APIConnectionError, MalformedResponse)):
         return True  # APITimeoutError is an APIConnectionError
     if isinstance(exc, openai.APIResponseValidationError):
@@ -156,6 +172,8 @@ def is_retryable(exc: BaseException) -> bool:
 
 def fault_kind(exc: BaseException) -> str:
     """What kind of fault ``exc`` is, in a few words (for counting retries)."""
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return "timeout"
     if isinstance(exc, openai.APIConnectionError):
@@ -210,6 +228,8 @@ def _parse_float(raw: str | None) -> float | None:
 
 def failure_from(exc: Exception, *, attempts: int, redact: tuple[str, ...] = ()) -> RequestFailed:
     """The ``RequestFailed`` that records ``exc`` as the final outcome."""
+    import openai
+
     status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
     code = _provider_code(exc)
     return RequestFailed(
@@ -223,6 +243,8 @@ def failure_from(exc: Exception, *, attempts: int, redact: tuple[str, ...] = ())
 
 def describe(exc: BaseException, *, redact: tuple[str, ...] = ()) -> str:
     """A short one-line account of an API fault, secrets replaced by ``***``."""
+    import openai
+
     if isinstance(exc, openai.APIStatusError):
         text = f"HTTP {exc.status_code}"
         code = _provider_code(exc)
@@ -242,6 +264,8 @@ def describe(exc: BaseException, *, redact: tuple[str, ...] = ()) -> str:
 
 
 def _provider_code(exc: BaseException) -> str | None:
+    import openai
+
     if isinstance(exc, openai.APIError):
         return exc.code or exc.type
     return None

@@ -1,9 +1,14 @@
 """Monotone (isotonic) regression of a target on a score, and cross-fitting.
 
 Judge scores take few distinct values, so the fit first pools rows with equal
-scores (weighted means), then runs scipy's PAVA on the pooled points: a fit on a
+scores (weighted means), then runs PAVA on the pooled points: a fit on a
 million rows costs about as much as one on a hundred. Predictions interpolate
 linearly between fitted points and are flat beyond the ends.
+
+Up to ``SCIPY_ABOVE`` pooled points PAVA runs here in plain Python (about a
+millisecond); beyond, ``scipy.optimize.isotonic_regression`` does. Importing
+scipy.optimize takes longer than a whole analysis of a thousand prompts
+(0.4-0.5 s on two cores), so it is imported only where its speed pays for it.
 
 Scores may be passed as :class:`ScoreLevels` (distinct values plus each row's
 index into them), computed once: fitting and predicting then cost a
@@ -15,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import isotonic_regression
+
+SCIPY_ABOVE = 1_000
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,37 @@ def fit_isotonic(
     if not present.any():
         raise ValueError("cannot fit an isotonic map with zero total weight")
     knots, mass, total = knots[present], mass[present], total[present]
-    fit = isotonic_regression(total / mass, weights=mass, increasing=increasing)
-    return IsotonicCalibrator(knots=knots, values=np.asarray(fit.x), increasing=increasing)
+    return IsotonicCalibrator(knots=knots, values=monotone_fit(total / mass, mass, increasing=increasing),
+                              increasing=increasing)
+
+
+def monotone_fit(value: np.ndarray, weight: np.ndarray, *, increasing: bool = True) -> np.ndarray:
+    """The weighted least-squares monotone sequence closest to ``value``."""
+    if value.size > SCIPY_ABOVE:
+        from scipy.optimize import isotonic_regression
+
+        return np.asarray(isotonic_regression(value, weights=weight, increasing=increasing).x)
+    sign = 1.0 if increasing else -1.0
+    return sign * _pool_adjacent_violators(sign * value, weight)
+
+
+def _pool_adjacent_violators(value: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Non-decreasing fit: each point starts a block; while a block's mean is
+    below the one before it, the two merge into their weighted mean."""
+    means: list[float] = []
+    masses: list[float] = []
+    sizes: list[int] = []
+    for mean, mass in zip(value.tolist(), weight.tolist()):
+        size = 1
+        while means and means[-1] > mean:
+            previous_mass = masses.pop()
+            mean = (means.pop() * previous_mass + mean * mass) / (previous_mass + mass)
+            mass += previous_mass
+            size += sizes.pop()
+        means.append(mean)
+        masses.append(mass)
+        sizes.append(size)
+    return np.repeat(np.array(means), sizes)
 
 
 @dataclass(frozen=True)

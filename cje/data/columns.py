@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 
 from cje.data.jsonl import MAX_PROBLEMS, MISSING, ParsedFile, ProblemLog, _Missing
+from cje.data.keys import duplicates
 from cje.io.names import POLICY_NAME_RULE, is_policy_name
 
 NESTED_FIELDS = ("prompt_id", "judge_score", "oracle_label")
@@ -122,9 +122,7 @@ def prompt_ids(parsed: ParsedFile, log: ProblemLog, *, unique: bool) -> np.ndarr
         else:
             ids[i] = str(value)
     if unique:
-        index = pd.Index(ids)
-        for i in np.flatnonzero(index.duplicated() & pd.notna(ids))[:MAX_PROBLEMS]:
-            first = int(np.flatnonzero(ids == ids[i])[0])
+        for i, first in duplicates(ids.tolist())[:MAX_PROBLEMS]:
             log.add(parsed.source, parsed.at(i), "prompt_id",
                     f"duplicate of line {parsed.at(first)} ({ids[i]})")
     return ids

@@ -11,15 +11,17 @@ Parsing is in :mod:`cje.data.jsonl`, column checks in :mod:`cje.data.columns`.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from cje.data.columns import field_values, float_column, prompt_ids, target_logprobs
 from cje.data.covariates import covariate_columns
 from cje.data.jsonl import MAX_PROBLEMS, MISSING, ParsedFile, ProblemLog, parse_jsonl
+from cje.data.keys import duplicates
 from cje.data.probes import attach_probe_labels
 from cje.data.scales import AMBIGUOUS, detect_scale, outside, to_unit
 from cje.data.tables import Dataset, FreshTable, LoggedTable
@@ -47,8 +49,7 @@ class _RawLogged:
     covariates: dict[str, np.ndarray]
 
 
-def _read_logged(path: Path, log: ProblemLog, covariates: tuple[str, ...]) -> _RawLogged:
-    parsed = parse_jsonl(path, log)
+def _read_logged(parsed: ParsedFile, log: ProblemLog, covariates: tuple[str, ...]) -> _RawLogged:
     _refuse_a_fresh_draws_file(parsed)
     rows = parsed.rows
     base_values = [row.get("base_policy_logprob", MISSING) for row in rows]
@@ -114,29 +115,26 @@ class _RawFresh:
     n_probe_labels: int = 0
 
 
-def _read_fresh(path: Path, policy: str, log: ProblemLog, probe_path: Path | None,
+def _read_fresh(parsed: ParsedFile, policy: str, log: ProblemLog, probe: ParsedFile | None,
                 covariates: tuple[str, ...]) -> _RawFresh:
     """Fresh draws; failed generations (``response: null``) and unscored
     responses (``judge_score: null``) are skipped and counted, not errors.
-    Labels from ``probe_path`` (if it exists) are attached to the draws."""
-    parsed = parse_jsonl(path, log)
+    Labels from ``probe`` (a policy's probe slice) are attached to the draws."""
     judge_values = field_values(parsed.rows, "judge_score")
     usable = np.array([row.get("response", "") is not None and judge is not None
                        for row, judge in zip(parsed.rows, judge_values)], dtype=bool)
     kept = ParsedFile(parsed.source, [r for r, u in zip(parsed.rows, usable) if u], parsed.lines[usable])
     ids = prompt_ids(kept, log, unique=False)
     draw = _draw_numbers(kept, log)
-    keys = pd.MultiIndex.from_arrays([pd.Index(ids, dtype=object), pd.Index(draw, dtype=object)])
-    for i in np.flatnonzero(keys.duplicated())[:MAX_PROBLEMS]:
+    for i, _first in duplicates(list(zip(ids.tolist(), draw)))[:MAX_PROBLEMS]:
         log.add(kept.source, kept.at(i), "prompt_id", f"duplicate draw ({ids[i]}, draw_idx {draw[i]})")
     oracle = float_column(field_values(kept.rows, "oracle_label"), kept, "oracle_label", log,
                           nullable=True, missing_ok=True)
     n_probe = 0
-    if probe_path is not None and probe_path.exists():
+    if probe is not None:
         responses = np.array([row.get("response") for row in kept.rows], dtype=object)
         before = np.isfinite(oracle).sum()
-        oracle = attach_probe_labels(ids, np.array(draw, dtype=object), responses, oracle,
-                                     probe=parse_jsonl(probe_path, log), log=log)
+        oracle = attach_probe_labels(ids, np.array(draw, dtype=object), responses, oracle, probe=probe, log=log)
         n_probe = int(np.isfinite(oracle).sum() - before)
     return _RawFresh(
         policy=policy,
@@ -203,18 +201,72 @@ def load_dataset(
     """
     path = Path(path)
     log = ProblemLog()
-    logged = _read_logged(path, log, covariates)
+    # Each file's rows are parsed straight into columns and freed: a large
+    # file's JSON objects never outlive its own step.
+    logged = _read_logged(parse_jsonl(path, log), log, covariates)
     if not logged.parsed.lines.size:
         log.add(str(path), None, "file", "holds no rows")
         log.raise_if_any()
     fresh_dir = Path(fresh_draws_dir) if fresh_draws_dir else path.parent / "responses"
     fresh = {
-        policy: _read_fresh(fresh_dir / f"{policy}_responses.jsonl", policy, log,
-                            Path(probe_dir) / f"{policy}_probe.jsonl" if probe_dir else None, covariates)
+        policy: _read_fresh(parse_jsonl(fresh_dir / f"{policy}_responses.jsonl", log), policy, log,
+                            _probe_file(probe_dir, policy, log), covariates)
         for policy in logged.targets
         if (fresh_dir / f"{policy}_responses.jsonl").exists()
     }
-    notes = _unused_fresh_files(fresh_dir, logged.targets) + _unknown_prompts(logged, fresh)
+    notes = _unused_fresh_files(fresh_dir, logged.targets)
+    return _validated(logged, fresh, judge_scale=judge_scale, oracle_scale=oracle_scale, log=log, notes=notes)
+
+
+def _probe_file(probe_dir: str | Path | None, policy: str, log: ProblemLog) -> ParsedFile | None:
+    path = Path(probe_dir) / f"{policy}_probe.jsonl" if probe_dir else None
+    return parse_jsonl(path, log) if path is not None and path.exists() else None
+
+
+def load_records(
+    logged: Sequence[Mapping[str, Any]],
+    fresh_draws: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    *,
+    judge_scale: str = "auto",
+    oracle_scale: str = "auto",
+    probes: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    covariates: tuple[str, ...] = (),
+) -> Dataset:
+    """:func:`load_dataset` for rows already in memory: each row a mapping
+    shaped like one line of the files; ``fresh_draws`` and ``probes`` are keyed
+    by policy. A problem names its row as ``<logged rows>:N`` (N from 1)."""
+    log = ProblemLog()
+    table = _read_logged(_in_memory("<logged rows>", logged, log), log, covariates)
+    if not table.parsed.lines.size:
+        log.add("<logged rows>", None, "rows", "none given")
+        log.raise_if_any()
+    probes = probes or {}
+    fresh = {
+        policy: _read_fresh(_in_memory(f"<fresh draws of {policy}>", rows, log), policy, log,
+                            _in_memory(f"<probe rows of {policy}>", probes[policy], log) if policy in probes else None,
+                            covariates)
+        for policy, rows in (fresh_draws or {}).items()
+        if policy in table.targets
+    }
+    return _validated(table, fresh, judge_scale=judge_scale, oracle_scale=oracle_scale, log=log, notes=[])
+
+
+def _in_memory(source: str, rows: Sequence[Mapping[str, Any]], log: ProblemLog) -> ParsedFile:
+    kept, lines = [], []
+    for number, row in enumerate(rows, start=1):
+        if isinstance(row, Mapping):
+            kept.append(dict(row))
+            lines.append(number)
+        else:
+            log.add(source, number, "row", f"is a {type(row).__name__}, not a mapping of fields")
+    return ParsedFile(source, kept, np.array(lines, dtype=np.int64))
+
+
+def _validated(logged: _RawLogged, fresh: Mapping[str, _RawFresh], *, judge_scale: str, oracle_scale: str,
+               log: ProblemLog, notes: list[str]) -> Dataset:
+    """Resolve the scales, check every value against them, and assemble
+    (``notes`` say what the reading skipped)."""
+    notes = notes + _unknown_prompts(logged, fresh)
     judge_scale = _resolve_scale(
         judge_scale, {logged.parsed.source: logged.judge, **{f.parsed.source: f.judge for f in fresh.values()}},
         "judge scores", "--judge-scale")
@@ -228,7 +280,7 @@ def load_dataset(
         _check_range(f.judge, f.parsed, judge_scale, "judge_score", log)
         _check_range(f.oracle, f.parsed, oracle_scale, "oracle_label", log)
     log.raise_if_any()
-    return _assemble(logged, fresh, judge_scale, oracle_scale, notes)
+    return _assemble(logged, dict(fresh), judge_scale, oracle_scale, notes)
 
 
 def _unused_fresh_files(fresh_dir: Path, targets: dict[str, np.ndarray]) -> list[str]:
@@ -247,7 +299,7 @@ def _unused_fresh_files(fresh_dir: Path, targets: dict[str, np.ndarray]) -> list
     return notes
 
 
-def _unknown_prompts(logged: _RawLogged, fresh: dict[str, _RawFresh]) -> list[str]:
+def _unknown_prompts(logged: _RawLogged, fresh: Mapping[str, _RawFresh]) -> list[str]:
     """Fresh draws of prompt_ids the dataset does not have, counted per policy."""
     known = set(logged.prompt_id.tolist())
     notes = []

@@ -9,10 +9,10 @@ same: a label of another text would silently describe a different response.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from cje.data.columns import field_values, float_column, prompt_ids
 from cje.data.jsonl import MAX_PROBLEMS, ParsedFile, ProblemLog
+from cje.data.keys import look_up, positions
 
 
 def attach_probe_labels(
@@ -29,10 +29,8 @@ def attach_probe_labels(
     draws = np.array([row.get("draw_idx", 0) for row in probe.rows], dtype=object)
     labels = float_column(field_values(probe.rows, "oracle_label"), probe, "oracle_label", log,
                           nullable=False, missing_ok=False)
-    index = pd.MultiIndex.from_arrays([pd.Index(fresh_prompt_id, dtype=object),
-                                       pd.Index(fresh_draw, dtype=object)])
-    position = index.get_indexer(pd.MultiIndex.from_arrays([pd.Index(ids, dtype=object),
-                                                            pd.Index(draws, dtype=object)]))
+    position = look_up(positions(zip(fresh_prompt_id.tolist(), fresh_draw.tolist())),
+                       list(zip(ids.tolist(), draws.tolist())))
     merged = fresh_oracle.copy()
     for i in range(len(probe.rows))[: 10 * MAX_PROBLEMS]:
         if position[i] < 0:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-SCALES: dict[str, tuple[float, float]] = {
-    "0-1": (0.0, 1.0),
-    "0-10": (0.0, 10.0),
-    "1-10": (1.0, 10.0),
-    "0-100": (0.0, 100.0),
-}
-SCALE_CHOICES = ("auto", *SCALES)
+from cje.choices import SCALE_CHOICES, SCALES
+
+__all__ = ["AMBIGUOUS", "SCALES", "SCALE_CHOICES", "detect_scale", "outside", "to_unit"]
+
 AMBIGUOUS = "ambiguous"
 """What :func:`detect_scale` says of values that fit several scales equally well."""
 

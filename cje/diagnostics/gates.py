@@ -47,6 +47,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from cje.diagnostics.gate_names import Gate
 from cje.diagnostics.judge import JudgeInformation
 from cje.diagnostics.overlap import DIFFERENT_COVERAGE_BELOW, SUPPORT_GAP_BELOW, MeanWeight, TargetCoverage
 from cje.diagnostics.reasons import Reason, ReasonCode
@@ -67,24 +68,6 @@ WARN_FEW_LABELS = 30
 WARN_THIN_SUPPORT = 0.20
 MIN_PLAUSIBLE_SE = 1e-5
 MAX_USEFUL_SE = 0.15
-
-
-class Gate(StrEnum):
-    """The checks an estimator is subject to (its registry entry lists them)."""
-
-    RAW_JUDGE_SCALE = "raw-judge-scale"
-    IPS_OVERLAP = "ips-overlap"
-    SUPPORT = "support"
-    HEAVY_TAIL = "heavy-tail"
-    RAW_WEIGHT_NOISE = "raw-weight-noise"
-    CALIBRATED_ESS = "calibrated-ess"
-    WEIGHT_CALIBRATION_SHIFT = "weight-calibration-shift"
-    DR_OVERLAP = "dr-overlap"
-    ORTHOGONALITY = "orthogonality"
-    CALIBRATION = "calibration"
-    TRANSPORT = "transport"
-    LABEL_SUPPORT = "label-support"
-    STANDARD_ERROR = "standard-error"
 
 
 class Level(StrEnum):

@@ -27,11 +27,12 @@ from enum import StrEnum
 
 import numpy as np
 
+from cje.choices import DEFAULT_TRANSPORT_MARGIN
 from cje.inference.influence import influence_se, jackknife_variance, mean_term_influence
 from cje.inference.intervals import Interval, satterthwaite_df, t_interval
 
 AUDIT_LEVEL = 0.90
-DEFAULT_MARGIN = 0.05
+DEFAULT_MARGIN = DEFAULT_TRANSPORT_MARGIN
 MIN_OWN_LABELS = 2
 MIN_ORTHOGONALITY_RAW_ESS = 0.10
 MIN_ORTHOGONALITY_EFFECTIVE_LABELS = 10.0

@@ -25,8 +25,8 @@ import numpy as np
 from cje.calibration.covariates import TwoStageCrossFit
 from cje.calibration.isotonic import CrossFit, ScoreLevels, score_levels
 from cje.calibration.rewards import CalibrationMethod, cross_fit
+from cje.choices import OMEGA_CHOICES
 
-OMEGA_CHOICES = ("w", "w2", "snips")
 OMEGA_FLOOR = 1e-3
 
 

@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from cje.choices import MULTIPLICITY_CHOICES
 from cje.estimators.result import Estimate
 from cje.inference.influence import influence_se, jackknife_variance
 from cje.inference.intervals import Interval, satterthwaite_df, t_interval
-
-MULTIPLICITY_CHOICES = ("holm", "bh", "none")
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, TypeVar
-
-import openai
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from cje.api.client import make_client
 from cje.api.concurrency import Finished, StopSignal, run_tasks
@@ -42,6 +40,9 @@ from cje.api.retry import RetryPolicy
 from cje.io.store import JsonlStore
 from cje.pipeline.records import DataPaths, Prompt, Tally
 from cje.pipeline.settings import ApiSettings, Roles, RunSettings
+
+if TYPE_CHECKING:
+    import openai  # annotations only: the SDK loads with the first client
 
 logger = logging.getLogger(__name__)
 

@@ -139,9 +139,10 @@ def _finite(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def comparisons_json(all_comparisons: Mapping[str, EstimatorComparisons]) -> dict[str, object]:
-    """Every estimator's pairs and best-policy claim, JSON-ready."""
-    document: dict[str, object] = {}
+def comparisons_json(all_comparisons: Mapping[str, EstimatorComparisons]) -> list[dict[str, object]]:
+    """One entry per estimator: its pairs and the best-policy claim they
+    support, JSON-ready (the results' optional ``comparisons`` array)."""
+    document: list[dict[str, object]] = []
     for name, comparisons in all_comparisons.items():
         best = comparisons.best()
         pairs = []
@@ -156,13 +157,14 @@ def comparisons_json(all_comparisons: Mapping[str, EstimatorComparisons]) -> dic
                 "tested": pair.p_adjusted is not None, "significant": pair.significant(comparisons.alpha),
                 "n_prompts": d.n, "inference": d.inference,
             })
-        document[name] = {
-            "adjustment": comparisons.adjustment, "ci_level": comparisons.level, "logger_name": LOGGER,
+        document.append({
+            "estimator": name, "adjustment": comparisons.adjustment, "ci_level": comparisons.level,
+            "logger_name": LOGGER,
             "pairs": pairs,
             "best_policy": {"policy": best.policy, "established": best.established,
                             "tied_with": list(best.tied_with), "refused": list(best.refused),
                             "claim": best_policy_text(comparisons)},
-        }
+        })
     return document
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from cje.analysis.run import AnalysisResult
 from cje.data.tables import LoggedTable
+from cje.report.words import tail_words
 
 
 def _snippet(text: object, width: int = 70) -> str:
@@ -24,6 +25,10 @@ def extreme_weights_report(result: AnalysisResult, logged: LoggedTable, *, top: 
         "Weights are p_target(response) / p_base(response), scaled to mean 1 over the",
         "analysed rows. A healthy policy has no row far above 1; when a few rows carry",
         "most of the weight, IPS estimates are really estimates from those few rows.",
+        "Columns: weight (mean-one scale), calibrated (the judge-indexed weight that",
+        "replaces it in calibrated estimators), share (of the total weight), nats",
+        "(log p_target - log p_base before scaling: the raw log-probability gap),",
+        "judge score, oracle label (- where none).",
         "",
     ]
     for policy, summary in result.policies.items():
@@ -38,19 +43,16 @@ def extreme_weights_report(result: AnalysisResult, logged: LoggedTable, *, top: 
             f" ({summary.n_dropped_logprob} dropped for a missing log-probability)"
         )
         lines.append(
-            f"  ESS raw {weights.ess_raw:.1%}, calibrated {weights.ess_calibrated:.1%}; "
-            f"largest weight {weights.max_weight:.1f}; top 1% of rows hold {weights.top1_share:.1%}"
+            f"  effective sample size {weights.ess_raw:.1%} of rows (raw weights), {weights.ess_calibrated:.1%} "
+            f"(calibrated); largest weight {weights.max_weight:.1f}; top 1% of rows hold {weights.top1_share:.1%}"
         )
-        lines.append(
-            f"  Hill tail index {weights.hill_index:.2f} (below 2: infinite variance); "
-            f"{weights.near_zero_share:.1%} of rows have weight < 0.01"
-        )
+        lines.append(f"  {tail_words(weights.hill_index)}; {weights.near_zero_share:.1%} of rows have weight < 0.01")
         raw = summary.inputs.weight
         calibrated = summary.calibrated.weight
         rows = summary.inputs.rows
         order = np.argsort(raw)[::-1][:top]
         total = raw.sum()
-        lines.append(f"  {'rank':>4} {'weight':>9} {'cal.':>6} {'share':>6} {'log-ratio':>9} "
+        lines.append(f"  {'rank':>4} {'weight':>9} {'calib.':>6} {'share':>6} {'nats':>9} "
                      f"{'judge':>5} {'oracle':>6}  prompt_id")
         for rank, position in enumerate(order, start=1):
             row = rows[position]

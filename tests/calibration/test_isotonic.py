@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from cje.calibration.isotonic import IsotonicCalibrator, cross_fit_isotonic, fit_isotonic
+from cje.calibration.isotonic import (
+    SCIPY_ABOVE,
+    IsotonicCalibrator,
+    cross_fit_isotonic,
+    fit_isotonic,
+    monotone_fit,
+)
 
 
 def test_fit_is_monotone_and_matches_pooled_means():
@@ -37,3 +43,15 @@ def test_cross_fit_predictions_never_see_their_own_fold():
         alone = fit_isotonic(score[fold != k], target[fold != k])
         assert np.allclose(fit.out_of_fold[fold == k], alone.predict(score[fold == k]))
     assert not np.allclose(fit.out_of_fold, fit.full.predict(score))
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 200, SCIPY_ABOVE, SCIPY_ABOVE + 1])
+@pytest.mark.parametrize("increasing", [True, False])
+def test_monotone_fit_equals_scipy_on_either_side_of_the_switch(n, increasing):
+    from scipy.optimize import isotonic_regression
+
+    rng = np.random.default_rng(n)
+    value = rng.normal(size=n) + np.linspace(0, 2, n)
+    weight = rng.exponential(size=n)
+    expected = isotonic_regression(value, weights=weight, increasing=increasing).x
+    assert np.allclose(monotone_fit(value, weight, increasing=increasing), expected, rtol=0, atol=1e-12)
