@@ -53,7 +53,7 @@ def load(
     if isinstance(data, Dataset):
         return Loaded(data, Sources("memory", (), _dataset_sha256(data)))
     if isinstance(data, (str, Path)):
-        return _load_files(Path(data), fresh_draws, probes, judge_scale, oracle_scale, covariates)
+        return _load_files(Path(data), fresh_draws, probes, judge_scale, oracle_scale, covariates=covariates)
     if isinstance(fresh_draws, (str, Path)) or isinstance(probes, (str, Path)):
         raise CJEError("rows in memory take their fresh draws and probes as rows too: {policy: rows}")
     logged = records(data)
@@ -82,7 +82,7 @@ def _none_if_nan(value: object) -> object:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _load_files(path: Path, fresh_draws: object, probes: object, judge_scale: str, oracle_scale: str,
+def _load_files(path: Path, fresh_draws: object, probes: object, judge_scale: str, oracle_scale: str, *,
                 covariates: tuple[str, ...]) -> Loaded:
     if not (fresh_draws is None or isinstance(fresh_draws, (str, Path))) or not (
             probes is None or isinstance(probes, (str, Path))):

@@ -11,17 +11,17 @@ the policies it could not be separated from are named.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
-import pandas as pd
 
 from cje.analysis.inputs import PolicyInputs
 from cje.analysis.registry import Family, get_spec
 from cje.calibration.isotonic import ScoreLevels
 from cje.calibration.rewards import RewardModel, cross_fit
+from cje.data.keys import look_up, positions
 from cje.data.tables import Dataset
 from cje.diagnostics.gates import Status
 from cje.estimators.direct import direct
@@ -37,31 +37,27 @@ LOGGER = "logger"
 @dataclass(frozen=True)
 class PromptSpace:
     """One integer code per prompt for every estimate of an analysis: logged
-    prompts are their row positions, prompts seen only in fresh draws follow."""
+    prompts are their row positions, prompts seen only in fresh draws follow
+    (``extra``: each such prompt id's position among them)."""
 
     n_logged: int
-    extra: pd.Index
+    extra: dict[Hashable, int]
 
     @property
     def size(self) -> int:
-        return self.n_logged + self.extra.size
+        return self.n_logged + len(self.extra)
 
-    def fresh_codes(self, logged_position: np.ndarray, prompt_id: np.ndarray) -> np.ndarray:
-        """Codes of fresh draws, given their logged position (-1: none) and id."""
-        codes = logged_position.astype(np.int64).copy()
-        unknown = codes < 0
-        if unknown.any():
-            codes[unknown] = self.n_logged + self.extra.get_indexer(prompt_id[unknown])
-        return codes
+    def extra_codes(self, prompt_id: np.ndarray) -> np.ndarray:
+        """Codes of prompts seen only in fresh draws."""
+        return self.n_logged + look_up(self.extra, prompt_id.tolist())
 
 
 def prompt_space(dataset: Dataset, inputs: Mapping[str, PolicyInputs]) -> PromptSpace:
     """The codes of an analysis whose policies have ``inputs`` (fresh-only
     prompts are read off each policy's direct clusters, not looked up again)."""
-    extras = [dataset.fresh[p].prompt_id[i.direct_fresh_cluster >= dataset.logged.n]
+    extras = [dataset.fresh[p].prompt_id[i.direct_fresh_cluster >= dataset.logged.n].tolist()
               for p, i in inputs.items() if i.has_fresh]
-    extra = pd.Index(np.concatenate(extras) if extras else np.empty(0, dtype=object)).unique()
-    return PromptSpace(dataset.logged.n, extra)
+    return PromptSpace(dataset.logged.n, positions(dict.fromkeys(key for ids in extras for key in ids)))
 
 
 def direct_cluster_codes(inputs: PolicyInputs, dataset: Dataset, space: PromptSpace) -> np.ndarray:
@@ -70,7 +66,7 @@ def direct_cluster_codes(inputs: PolicyInputs, dataset: Dataset, space: PromptSp
     extra = inputs.direct_fresh_cluster >= space.n_logged
     if extra.any():
         fresh_id = dataset.fresh[inputs.policy].prompt_id[extra]
-        codes[inputs.direct_fresh_cluster[extra]] = space.n_logged + space.extra.get_indexer(fresh_id)
+        codes[inputs.direct_fresh_cluster[extra]] = space.extra_codes(fresh_id)
     return codes
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtr, stdtr  # not scipy.stats: its import would triple start-up
 
 from cje.choices import MULTIPLICITY_CHOICES
 from cje.estimators.result import Estimate
@@ -86,8 +86,8 @@ class Difference:
         statistic = abs(self.value) / self.se
         df = float("inf") if self.bootstrap is not None else self.df
         if not np.isfinite(df):
-            return float(2 * stats.norm.sf(statistic))
-        return float(2 * stats.t.sf(statistic, df))
+            return float(2 * ndtr(-statistic))
+        return float(2 * stdtr(df, -statistic))
 
     def reversed(self) -> Difference:
         """``second - first``."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
+from scipy.special import ndtr, ndtri, stdtrit
 
 from cje.diagnostics.transport import AUDIT_LEVEL
 from cje.inference.intervals import satterthwaite_df
@@ -34,11 +34,11 @@ def decisive_probability(k: int, *, residual_sd: float, calibration_se: float, g
         return 1.0 if abs(gap) != margin else 0.0
     df = satterthwaite_df(sampling, max(k - 1, 1), calibration_se**2, calibration_df)
     p = 0.5 + AUDIT_LEVEL / 2
-    t = float(stats.norm.ppf(p) if not math.isfinite(df) else stats.t.ppf(p, df))
+    t = float(ndtri(p) if not math.isfinite(df) else stdtrit(df, p))
     upper, lower = (margin - gap) / se, (-margin - gap) / se
     if abs(gap) < margin:
-        return max(0.0, float(stats.norm.cdf(upper - t) - stats.norm.cdf(lower + t)))
-    return float(stats.norm.sf(upper + t) + stats.norm.cdf(lower - t))
+        return max(0.0, float(ndtr(upper - t) - ndtr(lower + t)))
+    return float(ndtr(-(upper + t)) + ndtr(lower - t))
 
 
 def probe_labels_needed(*, residual_sd: float, calibration_se: float, margin: float, gap: float = 0.0,
