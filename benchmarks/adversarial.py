@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.lib.adversarial import Cell, run_cell, summarise  # noqa: E402
-from benchmarks.lib.adversarial_report import markdown_report, rewrite_readme  # noqa: E402
+from benchmarks.lib.adversarial_report import markdown_report  # noqa: E402
 from benchmarks.lib.grid import library_digest  # noqa: E402
+from benchmarks.lib.readme import update_sections  # noqa: E402
 from cje.cli.errors import command  # noqa: E402
 from cje.world.regimes import REGIMES  # noqa: E402
 
@@ -84,7 +85,7 @@ def main(seeds: int, regime_text: str | None, jobs: int, out: Path, readme: bool
     (out / "adversarial.md").write_text(report, encoding="utf-8")
     click.echo(report)
     if readme:
-        rewrite_readme(ROOT / "benchmarks" / "README.md", report)
+        update_sections(ROOT / "benchmarks" / "README.md", {"adversarial": report})
 
 
 def _run(cells: list[Cell], jobs: int):  # type: ignore[no-untyped-def]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import re
 import sys
 import time
 from collections import defaultdict
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.lib.grid import library_digest  # noqa: E402
+from benchmarks.lib.readme import update_sections  # noqa: E402
 from cje.analysis import AnalysisSettings  # noqa: E402
 from cje.analysis.selfcheck import self_check  # noqa: E402
 from cje.cli.errors import command  # noqa: E402
@@ -37,7 +37,6 @@ from cje.world.regimes import REGIMES  # noqa: E402
 
 ESTIMATORS = ("direct", "calibrated-ips", "calibrated-dr-cpo", "tmle", "stacked-dr")
 DATASET_SEED = 424_242
-BEGIN, END = "<!-- BEGIN self-check -->", "<!-- END self-check -->"
 MIN_OK_CELLS = 30
 
 
@@ -115,14 +114,7 @@ def main(regime_text: str | None, datasets: int, replays: int, jobs: int, advers
     report = _report(by_regime, bench, datasets, replays, minutes, time_large(100))
     click.echo(report)
     if readme:
-        path = ROOT / "benchmarks" / "README.md"
-        text = path.read_text(encoding="utf-8")
-        block = f"{BEGIN}\n{report}{END}"
-        if BEGIN in text:
-            text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-        else:
-            text += f"\n## Self-check against the hard regimes\n\n{block}\n"
-        path.write_text(text, encoding="utf-8")
+        update_sections(ROOT / "benchmarks" / "README.md", {"self-check": report})
 
 
 def _report(by_regime: dict[str, list[dict[str, tuple[float, float]]]],

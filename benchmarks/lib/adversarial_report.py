@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from benchmarks.lib.adversarial import covered
 from cje.world.regimes import REGIMES
-
-BEGIN, END = "<!-- BEGIN adversarial -->", "<!-- END adversarial -->"
 
 
 def _pct(value: object) -> str:
@@ -56,13 +51,3 @@ def _overall(rows: list[dict[str, object]]) -> list[str]:
         lines.append(f"| {regime} | {len(ok)} | {_pct(misses / len(ok) if ok else None)} | {sound} |")
     lines.append(f"| **all regimes** | {all_ok} | **{_pct(all_miss / all_ok if all_ok else None)}** | |")
     return lines
-
-
-def rewrite_readme(path: Path, report: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    block = f"{BEGIN}\n{report}{END}"
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text += f"\n## Hard regimes: is an `ok` ever confidently wrong?\n\n{block}\n"
-    path.write_text(text, encoding="utf-8")

@@ -16,8 +16,6 @@ from cje.diagnostics.judge import JudgeShift, judge_shift
 from cje.diagnostics.overlap import (
     DIFFERENT_COVERAGE_BELOW,
     SUPPORT_GAP_BELOW,
-    MeanWeight,
-    TargetCoverage,
     mean_raw_weight,
     target_coverage,
 )
@@ -28,7 +26,8 @@ from cje.diagnostics.transport import (
     own_label_check,
     transport_verdict,
 )
-from cje.diagnostics.weights import Difference, WeightDiagnostics, weight_calibration_shift, weight_diagnostics
+from cje.diagnostics.weights import WeightDiagnostics, weight_calibration_shift, weight_diagnostics
+from cje.inference.intervals import Measurement
 
 
 @dataclass(frozen=True)
@@ -40,9 +39,9 @@ class PolicySummary:
     inputs: PolicyInputs = field(repr=False)
     calibrated: CalibratedWeights | None = field(default=None, repr=False)
     weights: WeightDiagnostics | None = None
-    mean_weight: MeanWeight | None = None
-    coverage: TargetCoverage | None = None
-    weight_calibration_shift: Difference | None = None
+    mean_weight: Measurement | None = None
+    coverage: Measurement | None = None
+    weight_calibration_shift: Measurement | None = None
     judge_shift: JudgeShift | None = None
     label_support: float | None = None
     transport: TransportVerdict | None = None
@@ -84,8 +83,8 @@ class PolicySummary:
             found.append(f"its judge scores are distributed differently (KS {self.judge_shift.statistic:.2f})")
         if self.support_gap and self.mean_weight is not None:
             found.append(f"the raw weights average {self.mean_weight.value:.2f}, not 1 (a support gap)")
-        if self.coverage is not None and self.coverage.share < DIFFERENT_COVERAGE_BELOW:
-            found.append(f"only {self.coverage.share:.0%} of its own responses are ones the logger writes")
+        if self.coverage is not None and self.coverage.value < DIFFERENT_COVERAGE_BELOW:
+            found.append(f"only {self.coverage.value:.0%} of its own responses are ones the logger writes")
         return tuple(found)
 
 
@@ -128,7 +127,7 @@ def _transport(summary: PolicySummary, model: RewardModel, refits: tuple[RewardM
         orthogonality = orthogonality_check(inputs.weight, model.outcome[inputs.rows],
                                             model.out_of_fold[inputs.rows], labelled)
         # Within a support gap the logged rows cannot vouch for the unseen mass.
-        uncovered = summary.coverage is not None and summary.coverage.share < DIFFERENT_COVERAGE_BELOW
+        uncovered = summary.coverage is not None and summary.coverage.value < DIFFERENT_COVERAGE_BELOW
         raw_ess = 0.0 if summary.support_gap or uncovered else summary.weights.ess_raw
         effective = effective_labels(inputs.weight, labelled)
     return transport_verdict(own, orthogonality, margin=margin, raw_ess=raw_ess, effective_labelled_rows=effective)

@@ -206,7 +206,7 @@ def _ips_noise(logged: LoggedTable, fresh: FreshTable, world: PlantedWorld) -> f
     coverage = target_coverage(fresh.target_logprob, fresh.logger_logprob, fresh.prompt_id) \
         if fresh.target_logprob is not None and fresh.logger_logprob is not None else None
     if mean_raw_weight(log_weight).ci()[1] < SUPPORT_GAP_BELOW or (
-            coverage is not None and coverage.share < DIFFERENT_COVERAGE_BELOW):
+            coverage is not None and coverage.value < DIFFERENT_COVERAGE_BELOW):
         return 0.0
     weight = weights_from_log(log_weight)
     expected_logged = world.expected_oracle(logged.judge_score[rows], 0.0)

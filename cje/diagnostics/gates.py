@@ -49,11 +49,12 @@ import numpy as np
 
 from cje.diagnostics.gate_names import Gate
 from cje.diagnostics.judge import JudgeInformation
-from cje.diagnostics.overlap import DIFFERENT_COVERAGE_BELOW, SUPPORT_GAP_BELOW, MeanWeight, TargetCoverage
+from cje.diagnostics.overlap import DIFFERENT_COVERAGE_BELOW, SUPPORT_GAP_BELOW
 from cje.diagnostics.reasons import Reason, ReasonCode
 from cje.diagnostics.transport import Audit, TransportVerdict
-from cje.diagnostics.weights import Difference, WeightDiagnostics
+from cje.diagnostics.weights import WeightDiagnostics
 from cje.estimators.result import Estimate
+from cje.inference.intervals import Measurement
 
 REFUSE_RAW_ESS = 0.01
 REFUSE_NEAR_ZERO_SHARE = 0.90
@@ -104,9 +105,9 @@ class PolicyFacts:
     """Everything the gates read about one policy, computed once per analysis."""
 
     weights: WeightDiagnostics | None = None
-    mean_weight: MeanWeight | None = None
-    coverage: TargetCoverage | None = None
-    weight_calibration_shift: Difference | None = None
+    mean_weight: Measurement | None = None
+    coverage: Measurement | None = None
+    weight_calibration_shift: Measurement | None = None
     calibration: CalibrationFacts | None = None
     transport: TransportVerdict | None = None
     differences: tuple[str, ...] = ()
@@ -207,7 +208,7 @@ def _ips_overlap(w: WeightDiagnostics, verdict: _Verdict) -> None:
         verdict.warn(ReasonCode.WEIGHT_CONCENTRATION, f"the top 1% of rows carry {w.top1_share:.0%} of the weight")
 
 
-def _support(mean_weight: MeanWeight | None, coverage: TargetCoverage | None, verdict: _Verdict) -> None:
+def _support(mean_weight: Measurement | None, coverage: Measurement | None, verdict: _Verdict) -> None:
     if mean_weight is not None and np.isfinite(mean_weight.value):
         low, high = mean_weight.ci()
         if not np.isfinite(mean_weight.se) or high < SUPPORT_GAP_BELOW:
@@ -219,9 +220,9 @@ def _support(mean_weight: MeanWeight | None, coverage: TargetCoverage | None, ve
             verdict.warn(ReasonCode.WEIGHTS_INCONSISTENT,
                          f"the raw weights average {mean_weight.value:.3g} (95% CI from {low:.3g}), above the 1 that "
                          "consistent log-probabilities give: the log-probs are noisy or computed inconsistently")
-    if coverage is not None and coverage.share < DIFFERENT_COVERAGE_BELOW:
+    if coverage is not None and coverage.value < DIFFERENT_COVERAGE_BELOW:
         verdict.refuse(ReasonCode.SUPPORT_GAP,
-                       f"only {coverage.share:.0%} of this policy's own responses are ones the logger produces at "
+                       f"only {coverage.value:.0%} of this policy's own responses are ones the logger produces at "
                        f"least 1% as often: the logged data barely visit where this policy puts its mass")
 
 

@@ -16,13 +16,11 @@ measures see it:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.special import logsumexp
 
 from cje.inference.influence import influence_se, mean_term_influence
-from cje.inference.intervals import Interval, t_interval
+from cje.inference.intervals import Measurement
 
 MAX_COVERED_WEIGHT = 100.0
 SUPPORT_GAP_BELOW = 0.95
@@ -32,25 +30,13 @@ DIFFERENT_COVERAGE_BELOW = 0.90
 responses unlike the logger's."""
 
 
-@dataclass(frozen=True)
-class MeanWeight:
-    """The mean raw importance weight and its standard error."""
-
-    value: float
-    se: float
-    n: int
-
-    def ci(self, level: float = 0.95) -> Interval:
-        return t_interval(self.value, self.se, max(self.n - 1, 1), level)
-
-
-def mean_raw_weight(log_weight: np.ndarray) -> MeanWeight:
+def mean_raw_weight(log_weight: np.ndarray) -> Measurement:
     """``mean(exp(log_weight))`` and its SE without exponentiating a raw
     log-ratio: both are scaled by ``exp(max)`` only at the end."""
     log_weight = np.asarray(log_weight, dtype=float)
     n = log_weight.size
     if n == 0:
-        return MeanWeight(float("nan"), float("nan"), 0)
+        return Measurement(float("nan"), float("nan"), 0)
     top = float(log_weight.max())
     log_mean = float(logsumexp(log_weight) - np.log(n))
     scaled = np.exp(log_weight - top)
@@ -59,24 +45,12 @@ def mean_raw_weight(log_weight: np.ndarray) -> MeanWeight:
     with np.errstate(over="ignore"):
         se = sd * float(np.exp(top)) / np.sqrt(n)
         value = float(np.exp(log_mean))
-    return MeanWeight(value, se if np.isfinite(se) else float("nan"), n)
-
-
-@dataclass(frozen=True)
-class TargetCoverage:
-    """Share of the target's fresh draws the logger could have produced."""
-
-    share: float
-    se: float
-    n_draws: int
-
-    def ci(self, level: float = 0.95) -> Interval:
-        return t_interval(self.share, self.se, max(self.n_draws - 1, 1), level)
+    return Measurement(value, se if np.isfinite(se) else float("nan"), n)
 
 
 def target_coverage(
     target_logprob: np.ndarray, logger_logprob: np.ndarray, cluster: np.ndarray
-) -> TargetCoverage | None:
+) -> Measurement | None:
     """From the log-probs of the target's own draws under the target and the
     logger (NaN where unknown); None when no draw has both."""
     known = np.isfinite(target_logprob) & np.isfinite(logger_logprob)
@@ -85,4 +59,4 @@ def target_coverage(
     covered = (target_logprob[known] - logger_logprob[known] <= np.log(MAX_COVERED_WEIGHT)).astype(float)
     prompts, local = np.unique(cluster[known], return_inverse=True)
     se = influence_se(mean_term_influence(covered, local.reshape(-1), prompts.size))
-    return TargetCoverage(float(covered.mean()), se, int(known.sum()))
+    return Measurement(float(covered.mean()), se, int(known.sum()))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cje.inference.influence import influence_se
-from cje.inference.intervals import Interval, t_interval
+from cje.inference.intervals import Measurement
 
 NEAR_ZERO = 0.01
 """A mean-one weight below this is a row the target policy almost never produces."""
@@ -85,21 +85,9 @@ def weight_concentration(weight: np.ndarray, points: int = 200) -> tuple[np.ndar
     return grid, np.interp(grid, row_share, cumulative)
 
 
-@dataclass(frozen=True)
-class Difference:
-    """A paired difference of two estimates on the same rows, with its SE."""
-
-    value: float
-    se: float
-    n: int
-
-    def ci(self, level: float = 0.95) -> Interval:
-        return t_interval(self.value, self.se, max(self.n - 1, 1), level)
-
-
 def weight_calibration_shift(
     reward: np.ndarray, weight: np.ndarray, calibrated_weight: np.ndarray, reward_given_score: np.ndarray
-) -> Difference:
+) -> Measurement:
     """Calibrated minus raw self-normalised IPS on the same rows.
 
     Weight calibration is unbiased only when E[w | judge] is monotone in the
@@ -113,4 +101,4 @@ def weight_calibration_shift(
     cal_value = np.sum(c * reward) / np.sum(c)
     raw_influence = w * (reward - raw_value)
     cal_influence = c * (reward - cal_value) + (w - c) * (reward_given_score - cal_value)
-    return Difference(float(cal_value - raw_value), influence_se(cal_influence - raw_influence), int(w.size))
+    return Measurement(float(cal_value - raw_value), influence_se(cal_influence - raw_influence), int(w.size))

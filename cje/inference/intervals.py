@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -46,3 +47,17 @@ def t_interval(value: float, se: float, df: float, level: float) -> Interval:
 def clip_interval(interval: Interval, low: float = 0.0, high: float = 1.0) -> Interval:
     """Intersect with the outcome's range."""
     return Interval(min(max(interval.low, low), high), max(min(interval.high, high), low))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A measured quantity, its standard error, and the number of independent
+    units (prompts, rows) it rests on; its interval is a t interval with
+    ``n - 1`` degrees of freedom."""
+
+    value: float
+    se: float
+    n: int
+
+    def ci(self, level: float = 0.95) -> Interval:
+        return t_interval(self.value, self.se, max(self.n - 1, 1), level)

@@ -192,8 +192,8 @@ def policy_json(result: AnalysisResult, policy: str, truth: Mapping[str, float] 
         "mean_raw_weight": _interval_json(summary.mean_weight, level, n=summary.mean_weight.n)
         if summary.mean_weight is not None else None,
         "target_coverage": None if summary.coverage is None else {
-            "share": number(summary.coverage.share), "se": number(summary.coverage.se),
-            "n_draws": summary.coverage.n_draws},
+            "share": number(summary.coverage.value), "se": number(summary.coverage.se),
+            "n_draws": summary.coverage.n},
         "weight_calibration_shift": _interval_json(summary.weight_calibration_shift, level,
                                                    n=summary.weight_calibration_shift.n)
         if summary.weight_calibration_shift is not None else None,

@@ -71,7 +71,7 @@ def test_3_a_support_gap_is_seen_and_refuses_importance_sampling():
     result = _analyze(sim, ("raw-ips", "calibrated-ips", "calibrated-dr-cpo"), 0.1)
     for policy in ("premium", "parallel_universe_prompt"):
         summary = result.policies[policy]
-        assert summary.support_gap or summary.coverage.share < 0.9
+        assert summary.support_gap or summary.coverage.value < 0.9
         for estimator in ("raw-ips", "calibrated-ips"):
             status = result.statuses[(estimator, policy)]
             assert status.refused and status.has(ReasonCode.SUPPORT_GAP), (estimator, policy)

@@ -3,11 +3,11 @@ import numpy as np
 from cje.analysis.registry import get_spec
 from cje.diagnostics.gates import CalibrationFacts, Level, PolicyFacts, Status, Use, gate
 from cje.diagnostics.judge import JudgeInformation
-from cje.diagnostics.overlap import MeanWeight, TargetCoverage
 from cje.diagnostics.reasons import ReasonCode
 from cje.diagnostics.transport import TransportCheck, transport_verdict
-from cje.diagnostics.weights import Difference, WeightDiagnostics
+from cje.diagnostics.weights import WeightDiagnostics
 from cje.estimators.result import Correction, Estimate
+from cje.inference.intervals import Measurement
 
 HEALTHY = WeightDiagnostics(n=1000, ess_raw=0.6, ess_calibrated=0.95, max_weight=4.0,
                             top1_share=0.03, hill_index=4.0, near_zero_share=0.0)
@@ -85,24 +85,24 @@ def test_an_uninformative_judge_is_refused():
 
 
 def test_support_gap_refuses_ips():
-    gap = MeanWeight(value=0.88, se=0.01, n=1000)
+    gap = Measurement(value=0.88, se=0.01, n=1000)
     status = check(_estimate("raw-ips"), HEALTHY, mean_weight=gap)
     assert status.refused and status.has(ReasonCode.SUPPORT_GAP)
-    assert check(_estimate("raw-ips"), HEALTHY, mean_weight=MeanWeight(0.99, 0.03, 1000)).level is Level.OK
-    noisy = check(_estimate("raw-ips"), HEALTHY, mean_weight=MeanWeight(1.4, 0.05, 1000))
+    assert check(_estimate("raw-ips"), HEALTHY, mean_weight=Measurement(0.99, 0.03, 1000)).level is Level.OK
+    noisy = check(_estimate("raw-ips"), HEALTHY, mean_weight=Measurement(1.4, 0.05, 1000))
     assert noisy.level is Level.WARN and noisy.has(ReasonCode.WEIGHTS_INCONSISTENT)
-    uncovered = check(_estimate("calibrated-ips"), HEALTHY, coverage=TargetCoverage(0.4, 0.02, 1000))
+    uncovered = check(_estimate("calibrated-ips"), HEALTHY, coverage=Measurement(0.4, 0.02, 1000))
     assert uncovered.refused and uncovered.has(ReasonCode.SUPPORT_GAP)
     # DR does not need the logger's support for its direct part
     assert check(_estimate("calibrated-dr-cpo"), HEALTHY, mean_weight=gap).level is Level.OK
 
 
 def test_calibrated_ips_that_drifts_from_raw_ips_warns():
-    drift = Difference(value=0.04, se=0.01, n=1000)
+    drift = Measurement(value=0.04, se=0.01, n=1000)
     status = check(_estimate("calibrated-ips"), HEALTHY, weight_calibration_shift=drift)
     assert status.has(ReasonCode.WEIGHT_CALIBRATION_SHIFT)
     assert check(_estimate("calibrated-ips"), HEALTHY,
-                 weight_calibration_shift=Difference(0.004, 0.01, 1000)).level is Level.OK
+                 weight_calibration_shift=Measurement(0.004, 0.01, 1000)).level is Level.OK
 
 
 def test_orthogonality_failure_warns():

@@ -35,5 +35,5 @@ def test_target_coverage_counts_draws_the_logger_could_produce():
     target_lp = np.array([-1.0, -1.0, -1.0, -1.0])
     logger_lp = np.array([-1.5, -2.0, -20.0, np.nan])
     coverage = target_coverage(target_lp, logger_lp, np.arange(4))
-    assert coverage.n_draws == 3 and coverage.share == pytest.approx(2 / 3)
+    assert coverage.n == 3 and coverage.value == pytest.approx(2 / 3)
     assert target_coverage(np.full(3, np.nan), np.full(3, np.nan), np.arange(3)) is None
