@@ -229,7 +229,6 @@ def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, jud
         outcome = outcome.self_check(self_check_replays)
     click.echo(outcome.summary(quiet=quiet))
     if len(coverages) == 1:
-        click.echo(decisions_text(outcome, quiet=quiet))
         if suggest_k is not None:
             from cje.labelling.write import write_suggestions
 
@@ -255,16 +254,6 @@ def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, jud
     if tripped:
         click.echo(f"--fail-on {fail_on}: {len(tripped)} estimates: {', '.join(tripped)}", err=True)
         raise SystemExit(1)
-
-
-def decisions_text(outcome: Results, *, quiet: bool) -> str:
-    """The paired comparisons of the headline estimator and the best-policy
-    claim they support (the claim alone when quiet)."""
-    from cje.report.comparisons import best_policy_text, comparisons_table
-
-    comparisons = outcome.analysis.comparisons[outcome.headline_estimator]
-    claim = "Paired tests: " + best_policy_text(comparisons)
-    return claim if quiet else comparisons_table(comparisons, outcome.truth) + "\n" + claim
 
 
 def save_difference_figure(outcome: Results, directory: Path) -> list[Path]:

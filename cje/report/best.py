@@ -1,10 +1,11 @@
 """Which policy is best, said so that a program can act on it.
 
-Today's rule compares marginal intervals: the highest estimate among the
-policies whose estimate was not refused is the best policy only when that
-estimate is not flagged and its interval lies wholly above the runner-up's.
-(Paired tests on the differences are the better rule; a ``comparisons``
-section of the results is reserved for them.)
+The rule: the highest estimate among the policies whose estimate was not
+refused is the best policy only when that estimate is not flagged and it
+beats every other ranked policy in paired tests on the differences (over the
+same prompts, p-values adjusted across the family: Holm by default). An
+estimator without paired comparisons falls back to marginal intervals: the
+best's interval must lie wholly above the runner-up's.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cje.analysis.comparisons import LOGGER, EstimatorComparisons
 from cje.analysis.registry import get_spec
 from cje.analysis.run import AnalysisResult, Failure
 
 METHOD = "non-overlapping-intervals"
+PAIRED_METHOD = "paired-tests-{adjustment}"
 
 
 class BestPolicyCode(StrEnum):
@@ -33,12 +36,14 @@ class BestPolicyCode(StrEnum):
 
 
 BEST_POLICY_DESCRIPTIONS: dict[BestPolicyCode, str] = {
-    BestPolicyCode.SEPARATED: "the highest estimate's interval lies wholly above the runner-up's: best_policy "
-                              "names it",
+    BestPolicyCode.SEPARATED: "the highest estimate beats every other ranked policy in paired tests after "
+                              "multiplicity adjustment (or, without paired comparisons, its interval lies wholly "
+                              "above the runner-up's): best_policy names it",
     BestPolicyCode.TOP_FLAGGED: "the highest estimate is flagged (status warn), so it cannot establish a best "
                                 "policy: best_policy is null",
-    BestPolicyCode.NOT_SEPARATED: "the two highest estimates' intervals overlap, so their order is not "
-                                  "established: best_policy is null",
+    BestPolicyCode.NOT_SEPARATED: "the paired tests cannot separate the highest estimate from another ranked "
+                                  "policy (a near-tie; without paired comparisons: the two highest intervals "
+                                  "overlap): best_policy is null",
     BestPolicyCode.ONE_CANDIDATE: "only one policy has an estimate that was not refused; there is nothing to "
                                   "rank it against: best_policy is null",
     BestPolicyCode.NO_CANDIDATE: "every policy's estimate was refused or could not be computed: best_policy is null",
@@ -72,8 +77,46 @@ def headline_estimator(result: AnalysisResult) -> str:
 
 
 def best_policy(result: AnalysisResult, estimator: str | None = None) -> BestPolicy:
-    """The best policy by ``estimator`` (default: :func:`headline_estimator`)."""
+    """The best policy by ``estimator`` (default: :func:`headline_estimator`):
+    from its paired comparisons when it has them, else from its intervals."""
     estimator = estimator or headline_estimator(result)
+    comparisons = result.comparisons.get(estimator)
+    if comparisons is not None:
+        return _by_paired_tests(result, estimator, comparisons)
+    return _by_intervals(result, estimator)
+
+
+def _by_paired_tests(result: AnalysisResult, estimator: str, comparisons: EstimatorComparisons) -> BestPolicy:
+    from cje.report.comparisons import best_policy_text
+
+    paired = comparisons.best()
+    ranked = [p for p in comparisons.ranking if p != LOGGER]
+    not_ranked = tuple(paired.refused)
+    method = PAIRED_METHOD.format(adjustment=comparisons.adjustment)
+    skipped = f" Not ranked (refused): {', '.join(not_ranked)}." if not_ranked else ""
+    top = paired.policy
+    if top is None or not ranked:
+        return BestPolicy(None, BestPolicyCode.NO_CANDIDATE,
+                          f"{estimator}: no policy can be called best: every estimate was refused.{skipped}",
+                          estimator, None, not_ranked, method)
+    runner_up = ranked[1] if len(ranked) > 1 else None
+    if result.statuses[(estimator, top)].level != "ok":
+        return BestPolicy(None, BestPolicyCode.TOP_FLAGGED,
+                          f"{estimator}: {top} has the highest estimate ({comparisons.value(top):.3f}), but that "
+                          f"estimate is flagged (reasons above), so no policy is established as best.{skipped}",
+                          estimator, runner_up, not_ranked, method)
+    if runner_up is None:
+        return BestPolicy(None, BestPolicyCode.ONE_CANDIDATE,
+                          f"{estimator}: {top} ({comparisons.value(top):.3f}) is the only policy whose estimate was "
+                          f"not refused; it has nothing to be ranked against.{skipped}",
+                          estimator, None, not_ranked, method)
+    claim = best_policy_text(comparisons)
+    if paired.established:
+        return BestPolicy(top, BestPolicyCode.SEPARATED, claim, estimator, runner_up, not_ranked, method)
+    return BestPolicy(None, BestPolicyCode.NOT_SEPARATED, claim, estimator, paired.tied_with[0], not_ranked, method)
+
+
+def _by_intervals(result: AnalysisResult, estimator: str) -> BestPolicy:
     level = result.settings.ci_level
     candidates = []
     refused = []

@@ -37,6 +37,11 @@ def summary(results: Results, *, quiet: bool = False) -> str:
     reasons = reasons_text(result)
     if reasons:
         parts.append("Why estimates are flagged:\n" + reasons + "\n")
+    comparisons = result.comparisons.get(results.headline_estimator)
+    if comparisons is not None and not quiet:
+        from cje.report.comparisons import comparisons_table
+
+        parts.append(comparisons_table(comparisons, results.truth))
     parts.append(results.best_policy().message + "\n")
     return "\n".join(parts)
 

@@ -117,6 +117,9 @@ def settings_json(settings: AnalysisSettings) -> dict[str, Any]:
         "calibration_folds": settings.calibration_folds,
         "variance_cap": settings.variance_cap,
         "transport_margin": settings.transport_margin,
+        "multiplicity": settings.multiplicity,
+        "calibration": settings.calibration,
+        "calibration_covariates": list(settings.calibration_covariates),
         "policies": None if settings.policies is None else list(settings.policies),
     }
 
@@ -151,6 +154,12 @@ def rewards_json(result: AnalysisResult) -> dict[str, Any] | None:
         "jackknife_groups": rewards.jackknife_groups,
         "map_used": used,
         "calibrator": rewards.model.calibrator.full.to_json(),
+        "calibration": None if rewards.calibration is None else {
+            "method": str(rewards.calibration.method), "requested": rewards.calibration.requested,
+            "covariates": list(rewards.calibration.covariates),
+            "monotone_rmse": number(rewards.calibration.monotone_rmse),
+            "two_stage_rmse": number(rewards.calibration.two_stage_rmse),
+        },
     }
 
 

@@ -283,7 +283,11 @@ def run_schema() -> Schema:
             "code": ref("best_policy_code"),
             "message": text("The verdict in words, with the numbers."),
             "estimator": text("The estimator it is judged by."),
-            "method": one_of("How policies were compared.", ["non-overlapping-intervals"]),
+            "method": one_of("How policies were compared: paired tests on the differences with the p-values "
+                             "adjusted for multiplicity (Holm, BH or none), or non-overlapping marginal intervals "
+                             "when the estimator has no paired comparisons.",
+                             ["paired-tests-holm", "paired-tests-bh", "paired-tests-none",
+                              "non-overlapping-intervals"]),
             "runner_up": text("The second-highest estimate's policy.", "fewer than two policies were ranked"),
             "not_ranked": array(text("A policy."), "Policies left out: their estimate was refused or failed."),
         }),
@@ -306,6 +310,9 @@ def settings_schema() -> Schema:
         "calibration_folds": count("Most cross-fitting folds of the calibration."),
         "variance_cap": num("Variance cap of the calibrated weights."),
         "transport_margin": share("Largest calibration bias on a policy still counted as transporting."),
+        "multiplicity": one_of("Adjustment of the paired comparisons' p-values.", ["holm", "bh", "none"]),
+        "calibration": one_of("The calibration asked for.", ["auto", "monotone", "two-stage"]),
+        "calibration_covariates": array(text("A covariate field."), "Covariates of a two-stage calibration."),
         "policies": {"type": ["array", "null"], "items": text("A policy."),
                      "description": "Policies asked for. Null when every policy in the data was analysed."},
     })
@@ -335,12 +342,33 @@ def rewards_schema() -> Schema:
                                 "it is undefined (no labelled rows)"),
         "jackknife_groups": count("Groups of the oracle jackknife (0: nothing calibrated)."),
         "map_used": flag("Whether any estimator of the run relied on the judge -> oracle map."),
-        "calibrator": obj("The full-data judge -> oracle map: linear between knots, flat beyond.", {
-            "knots": array(num("A judge score (0-1)."), "Judge scores."),
-            "values": array(num("A predicted oracle score."), "Predictions at the knots."),
-            "increasing": flag("Always true for this map."),
-        }),
+        "calibrator": {"oneOf": [MONOTONE_MAP, TWO_STAGE_MAP],
+                       "description": "The full-data judge -> oracle map: monotone in the judge score, or two-stage "
+                                      "(an index of judge score and covariates, then monotone in the index)."},
+        "calibration": obj("How the map was chosen (--calibration, --calibration-covariates).", {
+            "method": one_of("The map used.", ["monotone", "two-stage"]),
+            "requested": one_of("What was asked for.", ["auto", "monotone", "two-stage"]),
+            "covariates": array(text("A covariate field."), "Covariates beside the judge score (empty: none)."),
+            "monotone_rmse": num("Out-of-fold RMSE of the monotone map.", "it was not fitted"),
+            "two_stage_rmse": num("Out-of-fold RMSE of the two-stage map.", "it was not fitted"),
+        }, "no covariates were given (the map is monotone in the judge score)"),
     }, "no rewards could be formed (see rewards_error)")
+
+
+MONOTONE_MAP: Schema = obj("A monotone map: linear between knots, flat beyond.", {
+    "knots": array(num("A judge score (0-1)."), "Judge scores."),
+    "values": array(num("A predicted oracle score."), "Predictions at the knots."),
+    "increasing": flag("Always true for this map."),
+})
+TWO_STAGE_MAP: Schema = obj("A two-stage map: a linear index of the judge score (on its knots) and standardised "
+                            "covariates, then a monotone map of the index.", {
+    "kind": one_of("Always two-stage.", ["two-stage"]),
+    "score_knots": array(num("A judge score."), "Knots of the judge score's part of the index."),
+    "covariate_center": array(num("A centre."), "Each covariate's centre."),
+    "covariate_scale": array(num("A scale."), "Each covariate's scale."),
+    "index_coefficients": array(num("A coefficient."), "The index's coefficients."),
+    "monotone": MONOTONE_MAP,
+})
 
 
 def judge_schema() -> Schema:
@@ -434,13 +462,46 @@ CONVENTIONS = (
     "Every field is always present; null means 'not defined' and each nullable field says when. Statuses and "
     "codes are lowercase words; numbers are numbers, never words such as 'inf'. Maps keyed by policy keep the "
     "dataset's order, maps keyed by estimator the run's order. schema_version is major.minor: a new minor "
-    "version only adds optional fields (such as comparisons or self_check)."
+    "version only adds fields (such as comparisons or self_check)."
 )
-COMPARISONS: Schema = {
-    "type": "array", "items": {"type": "object"},
-    "description": "Reserved, optional: paired comparisons of policies (a later minor version defines the items). "
-                   "Absent in this version.",
-}
+def comparisons_schema() -> Schema:
+    pair = obj("One pair: first minus second, over the prompts both were estimated on.", {
+        "first": text("A policy ('logger' is the logging policy)."),
+        "second": text("A policy ('logger' is the logging policy)."),
+        "difference": num("first minus second."),
+        "se": num("Standard error of the difference.", "it is undefined"),
+        "se_sampling": num("Its influence-function part (prompts resampled jointly).", "it is undefined"),
+        "se_calibration": num("Its oracle-jackknife part.", "it is undefined"),
+        "degrees_of_freedom": num("Satterthwaite degrees of freedom.", "they are infinite"),
+        "ci_low": num("Lower end of the interval of the difference."),
+        "ci_high": num("Upper end of the interval of the difference."),
+        "p_value": num("Two-sided p-value, unadjusted.", "it is undefined"),
+        "p_adjusted": num("p-value adjusted across the tested family.", "the pair was not tested (a refused "
+                                                                         "estimate)"),
+        "tested": flag("Whether the pair is in the adjusted family (both estimates usable)."),
+        "significant": flag("Whether the adjusted p-value is below the level."),
+        "n_prompts": count("Prompts the difference rests on."),
+        "inference": text("How its uncertainty was computed."),
+    })
+    return {"type": "array", "description": "Optional: paired comparisons of the policies, one entry per "
+                                            "estimator with influence values.",
+            "items": obj("One estimator's paired comparisons.", {
+                "estimator": text("The estimator."),
+                "adjustment": one_of("Multiplicity adjustment.", ["holm", "bh", "none"]),
+                "ci_level": share("Level of the intervals."),
+                "logger_name": text("The name the logging policy goes by in the pairs."),
+                "pairs": array(pair, "Every pair, higher estimate first."),
+                "best_policy": obj("The best-policy claim the paired tests support.", {
+                    "policy": text("The highest non-refused estimate's policy.", "every estimate was refused"),
+                    "established": flag("Whether it beats every other non-refused policy after adjustment."),
+                    "tied_with": array(text("A policy."), "Policies it could not be separated from."),
+                    "refused": array(text("A policy."), "Policies left out: refused or failed."),
+                    "claim": text("The claim in words."),
+                }),
+            })}
+
+
+COMPARISONS = comparisons_schema()
 
 
 def schema_text() -> str:

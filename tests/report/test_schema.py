@@ -84,3 +84,19 @@ def test_a_document_with_a_self_check_validates(small_sim):
     assert {c["policy"] for c in cells} == set(small_sim.dataset.fresh)
     assert document["self_check"]["n_replays"] == 5 and document["schema_version"] == "1.1"
     assert document["self_check"]["planted"]["unhelpful"]["shift"] < 0
+
+
+def test_a_two_stage_run_with_paired_comparisons_validates():
+    from cje.world import simulate_dataset
+    from cje.world.lengths import length_biased_world
+
+    sim = simulate_dataset(400, seed=3, config=length_biased_world(), fresh_oracle_fraction=0.05)
+    document = analyze(sim.dataset, estimators="direct,stacked-dr", oracle_coverage=0.3,
+                       calibration_covariates=("response_length",), calibration="two-stage").to_json()
+    validator().validate(document)
+    assert document["rewards"]["calibrator"]["kind"] == "two-stage"
+    assert document["rewards"]["calibration"]["method"] == "two-stage"
+    assert document["settings"]["calibration_covariates"] == ["response_length"]
+    assert document["best_policy_reason"]["method"] == "paired-tests-holm"
+    stacked = next(c for c in document["comparisons"] if c["estimator"] == "stacked-dr")
+    assert stacked["pairs"] and all({"first", "second", "p_adjusted"} <= set(p) for p in stacked["pairs"])
