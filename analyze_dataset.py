@@ -227,17 +227,21 @@ def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, jud
         outcome = sweep(loaded, coverages, **options)
     if self_check_replays:
         outcome = outcome.self_check(self_check_replays)
-    click.echo(outcome.summary(quiet=quiet))
+    # With a results file on standard output (--output /dev/stdout | jq), the
+    # words go to standard error so the pipe carries the JSON alone.
+    to_stderr = any(_is_stdout(path) for path in (output, output_csv, report))
+    click.echo(outcome.summary(quiet=quiet), err=to_stderr)
     if len(coverages) == 1:
         if suggest_k is not None:
             from cje.labelling.write import write_suggestions
 
-            click.echo(write_suggestions(outcome.analysis, outcome.dataset, suggest_k,
-                                         suggestions_file or data_path.parent / "label_suggestions.jsonl",
-                                         estimator=outcome.headline_estimator, logging_policy=logging_policy,
-                                         seed=seed))
+            written_to = write_suggestions(outcome.analysis, outcome.dataset, suggest_k,
+                                           suggestions_file or data_path.parent / "label_suggestions.jsonl",
+                                           estimator=outcome.headline_estimator, logging_policy=logging_policy,
+                                           seed=seed)
+            click.echo(written_to, err=to_stderr)
     if self_check_replays:
-        click.echo(outcome.self_check_text())
+        click.echo(outcome.self_check_text(), err=to_stderr)
     written = []
     for path, write in ((output, outcome.write_json), (output_csv, outcome.write_csv), (report, outcome.write_report)):
         if path is not None:
@@ -249,11 +253,20 @@ def main(data_path, fresh_draws_dir, probe_dir, estimators, coverages, seed, jud
         if len(coverages) == 1:
             written += [str(p) for p in save_difference_figure(outcome, directory)]
     if written and not quiet:
-        click.echo("written: " + ", ".join(written))
+        click.echo("written: " + ", ".join(written), err=to_stderr)
     tripped = failed_gate([outcome] if len(coverages) == 1 else list(outcome.runs), fail_on)
     if tripped:
         click.echo(f"--fail-on {fail_on}: {len(tripped)} estimates: {', '.join(tripped)}", err=True)
         raise SystemExit(1)
+
+
+def _is_stdout(path: Path | None) -> bool:
+    if path is None:
+        return False
+    try:
+        return path.resolve() == Path("/dev/stdout").resolve() or str(path) in ("-", "/dev/stdout", "/dev/fd/1")
+    except OSError:
+        return False
 
 
 def save_difference_figure(outcome: Results, directory: Path) -> list[Path]:

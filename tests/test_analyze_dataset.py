@@ -137,3 +137,19 @@ def test_calibration_covariates_on_the_command_line(simulated_dir, tmp_path):
         "--data", str(simulated_dir / "cje_dataset.jsonl"), "--calibration", "two-stage", "--no-plots",
     ])
     assert bad.exit_code == 2 and "--calibration-covariates" in bad.output
+
+
+def test_results_piped_to_stdout_carry_the_json_alone(simulated_dir):
+    """`--output /dev/stdout | jq`: the words go to stderr, stdout is one JSON document."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(analyze_dataset.__file__)
+    completed = subprocess.run(
+        [sys.executable, str(script), "--data", str(simulated_dir / "cje_dataset.jsonl"), "--estimator", "direct",
+         "--oracle-coverage", "0.3", "--no-plots", "--output", "/dev/stdout"],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    document = json.loads(completed.stdout)
+    assert document["schema_version"] and "direct" in completed.stderr
