@@ -2,7 +2,9 @@
 
 Each benchmark is a grid of independent cells (one seeded simulation and its
 analyses). Finished cells are appended to a JSONL log as they complete, keyed
-by the cell's parameters; a rerun skips them, so an interrupted run resumes.
+by the cell's parameters and a digest of the library code that computes them;
+a rerun skips the cells already computed by the same code, so an interrupted
+run resumes and a changed library recomputes everything.
 """
 
 from __future__ import annotations
@@ -18,12 +20,19 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from benchmarks.lib.grid import ANALYSIS_CODE, library_digest
+
 Cell = dict[str, Any]
 Row = dict[str, Any]
 
 
-def cell_key(cell: Cell) -> str:
-    return json.dumps(cell, sort_keys=True)
+# The decision benchmarks also run the planner and the label suggestions.
+DECISION_CODE = (*ANALYSIS_CODE, "planning", "labelling")
+
+
+def cell_key(cell: Cell, code: str) -> str:
+    """The cell's parameters and the digest of the code that computes it."""
+    return json.dumps({"cell": cell, "code": code}, sort_keys=True)
 
 
 def read_log(path: Path) -> dict[str, list[Row]]:
@@ -71,17 +80,18 @@ def run_cells(function: Callable[[Cell], list[Row]], cells: Iterable[Cell], log:
     ``function`` must be importable (a module-level function) for ``jobs > 1``.
     """
     cells = list(cells)
+    code = library_digest(DECISION_CODE)
     done = read_log(log)
-    pending = [c for c in cells if cell_key(c) not in done]
+    pending = [c for c in cells if cell_key(c, code) not in done]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a", encoding="utf-8") as handle, tqdm(total=len(pending), desc=label, disable=quiet) as bar:
         for cell, rows in _results(function, pending, jobs):
-            handle.write(json.dumps({"key": cell_key(cell), "rows": rows}) + "\n")
+            handle.write(json.dumps({"key": cell_key(cell, code), "rows": rows}) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-            done[cell_key(cell)] = rows
+            done[cell_key(cell, code)] = rows
             bar.update()
-    return [row for cell in cells for row in done[cell_key(cell)]]
+    return [row for cell in cells for row in done[cell_key(cell, code)]]
 
 
 BENCHMARKS = Path(__file__).resolve().parent.parent

@@ -78,11 +78,11 @@ def pending_units(cells: list[Cell], finished: set[str], fingerprint: str) -> li
     return sorted(units, key=lambda u: (-u.n_prompts, u.seed, u.coverage))
 
 
-def library_digest() -> str:
-    """sha256 of the analysis code's source: results computed by other code
-    are not reused."""
+def library_digest(parts: tuple[str, ...] = ANALYSIS_CODE) -> str:
+    """sha256 of the source of ``parts`` of the cje package (the analysis
+    code by default): results computed by other code are not reused."""
     digest = hashlib.sha256()
-    files = [p for part in ANALYSIS_CODE for p in
+    files = [p for part in parts for p in
              ([CJE_PACKAGE / part] if part.endswith(".py") else (CJE_PACKAGE / part).rglob("*.py"))]
     for path in sorted(files):
         digest.update(path.relative_to(CJE_PACKAGE).as_posix().encode())

@@ -32,7 +32,7 @@ from cje.analysis.oracle import (
 )
 from cje.analysis.policy import PolicySummary, summarize_policy
 from cje.analysis.registry import get_spec
-from cje.analysis.runners import PolicyContext, should_use_own_labels
+from cje.analysis.runners import PolicyContext, choose_mrdr_outcome, should_use_own_labels
 from cje.analysis.settings import AnalysisSettings
 from cje.calibration.folds import folds_from_hash, stable_hash
 from cje.calibration.rewards import RewardModel
@@ -113,6 +113,8 @@ def analyze(dataset: Dataset, settings: AnalysisSettings) -> AnalysisResult:
     }
     contexts = {policy: _context(summary, settings, jackknifed=bool(refits))
                 for policy, summary in summaries.items()}
+    if "mrdr" in settings.computed_estimators:
+        contexts = {policy: with_mrdr_outcome(ctx, model) for policy, ctx in contexts.items()}
     facts = _run_facts(dataset, model)
     outcomes = point_estimates(contexts, rewards, settings)
     if refits and model is not None:
@@ -166,6 +168,17 @@ def _context(summary: PolicySummary, settings: AnalysisSettings, *, jackknifed: 
     passed = summary.transport is not None and summary.transport.audit is Audit.PASS
     return PolicyContext(summary.inputs, summary.calibrated, settings.mrdr_omega, jackknifed=jackknifed,
                          use_own_labels=should_use_own_labels(summary.inputs, passed))
+
+
+def with_mrdr_outcome(ctx: PolicyContext, model: RewardModel | None) -> PolicyContext:
+    """``ctx`` with MRDR's outcome model chosen on every label, kept by the
+    refits (a choice remade in each refit would add its jitter to the
+    jackknife, which already over-states an isotonic refit's noise at a few
+    dozen labels). Where MRDR cannot run, its runner says why."""
+    try:
+        return replace(ctx, mrdr_outcome=choose_mrdr_outcome(ctx, model))
+    except EstimationError:
+        return ctx
 
 
 def _policies(dataset: Dataset, settings: AnalysisSettings) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 import numpy as np
 
@@ -21,9 +22,16 @@ from cje.errors import EstimationError
 from cje.estimators.direct import direct, direct_with_own_labels, naive_direct
 from cje.estimators.dr import doubly_robust
 from cje.estimators.ips import calibrated_snips, snips
-from cje.estimators.mrdr import fit_mrdr_outcome_model
+from cje.estimators.mrdr import fit_mrdr_outcome_model, mrdr_row_weights
 from cje.estimators.result import Estimate
 from cje.estimators.tmle import tmle
+
+
+class MrdrOutcome(StrEnum):
+    """Which outcome model MRDR runs with."""
+
+    OWN = "own"  # the policy's own omega-weighted refit
+    SHARED = "shared"  # the shared judge -> outcome map
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,9 @@ class PolicyContext:
     log-probabilities (nothing to calibrate). ``jackknifed``: an oracle
     jackknife follows, which covers the labelled residuals' variance (so the
     influence function must not count it again). ``use_own_labels``: direct
-    corrects itself with the policy's own oracle labels.
+    corrects itself with the policy's own oracle labels. ``mrdr_outcome``:
+    the outcome model MRDR uses, chosen once on every label (None: choose
+    at each run) so that jackknife and bootstrap refits keep the choice.
     """
 
     inputs: PolicyInputs
@@ -42,6 +52,7 @@ class PolicyContext:
     mrdr_omega: str
     jackknifed: bool = False
     use_own_labels: bool = False
+    mrdr_outcome: MrdrOutcome | None = None
 
     @property
     def policy(self) -> str:
@@ -170,20 +181,69 @@ def run_calibrated_dr_cpo(ctx: PolicyContext, model: RewardModel | None) -> Esti
     return _run_dr(ctx, _rewards(model), calibrated=True, name="calibrated-dr-cpo")
 
 
+@dataclass(frozen=True)
+class _MrdrFit:
+    """The policy's own omega-weighted outcome model, on the DR prompts."""
+
+    fresh_prediction: np.ndarray
+    outcome_prediction: np.ndarray
+
+
+def _mrdr_fit(ctx: PolicyContext, model: RewardModel, arrays: _DrArrays) -> _MrdrFit:
+    i = ctx.inputs
+    fold = model.fold[i.dr_rows]
+    labelled = arrays.labelled
+    fit = fit_mrdr_outcome_model(
+        i.dr_judge.take(labelled), arrays.outcome[labelled], fold[labelled], _raw_weight(ctx)[labelled],
+        omega=ctx.mrdr_omega, method=model.method,
+    )
+    return _MrdrFit(fit.full.predict(i.fresh_levels.take(i.dr_fresh)), fit.predict_out_of_fold(i.dr_judge, fold))
+
+
+def _raw_weight(ctx: PolicyContext) -> np.ndarray:
+    raw = ctx.inputs.weight[ctx.inputs.dr_positions]
+    return raw / raw.mean()
+
+
+def choose_mrdr_outcome(ctx: PolicyContext, model: RewardModel | None) -> MrdrOutcome:
+    """MRDR's outcome model, chosen by MRDR's own criterion out of fold.
+
+    MRDR refits the judge -> outcome map to minimise the omega-weighted
+    squared error, the part of the DR variance the outcome model controls.
+    With few effective labels that refit is noisier than the shared map and
+    loses on its own criterion; then the shared map is kept. Both maps are
+    cross-fitted on the same folds, so their out-of-fold errors compare
+    fairly.
+    """
+    model = _rewards(model)
+    arrays = _dr_arrays(ctx, model, calibrated=True)
+    labelled = arrays.labelled
+    outcome = arrays.outcome[labelled]
+    omega = mrdr_row_weights(_raw_weight(ctx)[labelled], ctx.mrdr_omega)
+    own = _mrdr_fit(ctx, model, arrays).outcome_prediction[labelled]
+    shared = model.out_of_fold[ctx.inputs.dr_rows][labelled]
+    own_error = float(np.sum(omega * (outcome - own) ** 2))
+    shared_error = float(np.sum(omega * (outcome - shared) ** 2))
+    return MrdrOutcome.OWN if own_error < shared_error else MrdrOutcome.SHARED
+
+
+MRDR_SHARED_NOTE = ("outcome model: the shared judge -> outcome map (the policy's own omega-weighted refit "
+                    "predicted worse out of fold)")
+
+
 def run_mrdr(ctx: PolicyContext, model: RewardModel | None) -> Estimate:
     model = _rewards(model)
     i = ctx.inputs
     arrays = _dr_arrays(ctx, model, calibrated=True)
-    fold = model.fold[i.dr_rows]
-    labelled = arrays.labelled
-    raw = i.weight[i.dr_positions]
-    fit = fit_mrdr_outcome_model(
-        i.dr_judge.take(labelled), arrays.outcome[labelled], fold[labelled], raw[labelled] / raw.mean(),
-        omega=ctx.mrdr_omega, method=model.method,
-    )
-    return _doubly_robust(ctx, model, "mrdr", arrays,
-                          fresh_prediction=fit.full.predict(i.fresh_levels.take(i.dr_fresh)),
-                          outcome_prediction=fit.predict_out_of_fold(i.dr_judge, fold))
+    choice = ctx.mrdr_outcome or choose_mrdr_outcome(ctx, model)
+    if choice is MrdrOutcome.SHARED:
+        estimate = _doubly_robust(ctx, model, "mrdr", arrays,
+                                  fresh_prediction=model.predict(i.fresh_levels.take(i.dr_fresh)),
+                                  outcome_prediction=model.out_of_fold[i.dr_rows])
+        return replace(estimate, notes=(*estimate.notes, MRDR_SHARED_NOTE))
+    fit = _mrdr_fit(ctx, model, arrays)
+    return _doubly_robust(ctx, model, "mrdr", arrays, fresh_prediction=fit.fresh_prediction,
+                          outcome_prediction=fit.outcome_prediction)
 
 
 def run_tmle(ctx: PolicyContext, model: RewardModel | None) -> Estimate:

@@ -28,6 +28,25 @@ def test_paired_benchmark_runs_and_resumes(tmp_path):
     assert log.read_text().count("\n") == lines
 
 
+def test_cells_are_recomputed_when_the_library_changes(tmp_path, monkeypatch):
+    from benchmarks.lib import decisions
+
+    calls = []
+
+    def cell_rows(cell):
+        calls.append(cell["seed"])
+        return [{"seed": cell["seed"]}]
+
+    log = tmp_path / "cells.jsonl"
+    cells = [{"seed": 0}, {"seed": 1}]
+    assert decisions.run_cells(cell_rows, cells, log, jobs=1, quiet=True) == [{"seed": 0}, {"seed": 1}]
+    decisions.run_cells(cell_rows, cells, log, jobs=1, quiet=True)
+    assert calls == [0, 1]  # same code: resumed from the log
+    monkeypatch.setattr(decisions, "library_digest", lambda parts: "other code")
+    decisions.run_cells(cell_rows, cells, log, jobs=1, quiet=True)
+    assert calls == [0, 1, 0, 1]
+
+
 @pytest.mark.slow
 def test_planner_benchmark(tmp_path):
     assert "planned vs realised" in _run(decisions_planner, ["--pilots", "1", "--runs", "2"], tmp_path)
