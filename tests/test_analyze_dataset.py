@@ -153,3 +153,18 @@ def test_results_piped_to_stdout_carry_the_json_alone(simulated_dir):
     assert completed.returncode == 0, completed.stderr
     document = json.loads(completed.stdout)
     assert document["schema_version"] and "direct" in completed.stderr
+
+
+def test_a_sweep_prints_the_paired_differences_at_each_coverage(simulated_dir):
+    result = CliRunner().invoke(analyze_dataset.main, [
+        "--data", str(simulated_dir / "cje_dataset.jsonl"), "--estimator", "direct",
+        "--oracle-coverage", "0.25,1", "--no-plots",
+    ])
+    assert result.exit_code == 0, result.output
+    table = result.output.split("paired differences (direct) at each coverage")[1].split("\n\n")[0]
+    header, _, *rows = table.strip().splitlines()[1:]
+    assert "coverage 0.25" in header and "coverage 1" in header
+    pairs = [row.split("  ")[0] for row in rows if " - " in row.split("  ")[0]]
+    assert "premium - logger" in pairs or "logger - premium" in pairs
+    # one row per pair, both coverages filled in
+    assert len(pairs) == len(set(pairs)) and all(row.count("[") == 2 for row in rows if " - " in row.split("  ")[0])
