@@ -53,6 +53,7 @@ from cje.cli.errors import command
 from cje.cli.options import (
     api_options,
     data_dir_option,
+    draw_logprobs_option,
     dry_run_option,
     max_tokens_option,
     oracle_fraction_option,
@@ -93,6 +94,7 @@ from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 @max_tokens_option
 @oracle_fraction_option
 @probe_fraction_option
+@draw_logprobs_option
 @resume_options
 @api_options()
 @data_dir_option
@@ -103,7 +105,8 @@ from cje.pipeline.settings import ApiSettings, ResumeMode, RunSettings
 @policy_config_option
 def main(
     n_samples: int, prompts_file: Path | None, hf_dataset: str | None, moderation_threshold: float,
-    max_tokens: int, oracle_fraction: float, probe_fraction: float, mode: ResumeMode, api: ApiSettings,
+    max_tokens: int, oracle_fraction: float, probe_fraction: float, draw_logprobs: bool, mode: ResumeMode,
+    api: ApiSettings,
     data_dir: str, seed: int, dry_run: bool, quiet: bool, verbose: bool, policy_config: PolicyConfig,
 ) -> None:
     configure_logging(verbose=verbose)
@@ -111,7 +114,7 @@ def main(
     spec = prompt_spec(n_samples=n_samples, seed=seed, prompts_file=prompts_file, hf_dataset=hf_dataset,
                        moderation_threshold=moderation_threshold, roles=roles)
     settings = RunSettings(seed=seed, max_tokens=max_tokens, oracle_fraction=oracle_fraction,
-                           probe_fraction=probe_fraction, mode=mode)
+                           probe_fraction=probe_fraction, mode=mode, draw_logprobs=draw_logprobs)
     paths = DataPaths(Path(data_dir))
     if dry_run:
         plan = plan_pipeline(spec, PlanContext(roles, settings, paths, policy_config.prices))

@@ -200,6 +200,12 @@ probe_fraction_option = click.option(
     help="Share of each target policy's responses the oracle labels: the probe slice the analysis "
          "uses to check that the judge-to-oracle calibration transports to that policy.",
 )
+draw_logprobs_option = click.option(
+    "--draw-logprobs/--no-draw-logprobs", default=True, show_default=True,
+    help="Also teacher-force each target policy's own responses under itself and under the logging policy "
+         "(two echo requests per response): the analysis then measures how much of what the target writes the "
+         "logger could have written, and does not call an IPS estimate ok across a support gap.",
+)
 verbose_option = click.option("--verbose", "-v", is_flag=True, help="Log every retry and warning detail.")
 pipeline_quiet_option = click.option(
     "--quiet", is_flag=True, help="No progress bars or status blocks; print only the final summary and errors.",

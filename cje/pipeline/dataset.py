@@ -3,8 +3,10 @@
 
 A view row is the current generation row of a prompt (the response, or the
 failure) with its ``response_hash``, the ``judge_score`` computed from that
-very text (``null`` if there is none yet) and, for prompts in the oracle
-slice, the ``oracle_label`` computed from it. A score of another text is never
+very text (``null`` if there is none yet), for prompts in the oracle slice
+the ``oracle_label`` computed from it and, for a target policy, the
+response's log-probs under itself and the logging policy
+(``target_policy_logprob``, ``base_policy_logprob``; null until computed). A score of another text is never
 attached. Views are rewritten atomically, so they are always whole; they hold
 exactly the current prompts, so the analysis reads them as fresh draws.
 
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cje.io.atomic import write_jsonl_atomic
+from cje.pipeline.draw_logprobs import draw_logprob_fields, draw_logs
 from cje.pipeline.errors import PipelineError, StaleDataError
 from cje.pipeline.records import (
     CurrentResponse,
@@ -65,6 +68,8 @@ def view_rows(policy: str, prompts: Sequence[Prompt], paths: DataPaths, roles: R
     generations = read_log(paths.generations(policy))
     judge = read_log(paths.scores(policy, "judge"))
     oracle = read_log(paths.scores(policy, "oracle"))
+    logprob_fields = (draw_logprob_fields(paths, roles, policy)
+                      if settings.draw_logprobs and policy != roles.logging_policy else None)
     rows = []
     for prompt in prompts:
         generated = generations.get(prompt.prompt_id)
@@ -82,6 +87,8 @@ def view_rows(policy: str, prompts: Sequence[Prompt], paths: DataPaths, roles: R
         label = current_score(oracle, prompt, response)
         if label is not None or wants_score("oracle", policy, prompt.prompt_id, roles, settings):
             row["oracle_label"] = label
+        if logprob_fields is not None:
+            row.update(logprob_fields(prompt, response))
         rows.append(row)
     return rows
 
@@ -157,6 +164,10 @@ def check_consistency(paths: DataPaths, prompts: Sequence[Prompt], roles: Roles,
     logged = current_responses(read_log(paths.generations(roles.logging_policy)), prompts)
     for policy in roles.policies:
         finder.check(paths.logprobs(policy), read_log(paths.logprobs(policy)), logged)
+    if settings.draw_logprobs:
+        for log in draw_logs(roles, tuple(roles.policies)):
+            path = paths.draw_logprobs(log.target, log.scorer)
+            finder.check(path, read_log(path), current_responses(read_log(paths.generations(log.target)), prompts))
     finder.raise_if_any()
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from cje.api.endpoints import Role, base_url_of
+from cje.pipeline.draw_logprobs import draw_logprobs_status, draw_logprobs_todo, draw_logs, target_responses
 from cje.pipeline.generation import STEP, GenerationTodo, responses_description, responses_todo
 from cje.pipeline.logprobs import logprobs_status, logprobs_todo
 from cje.pipeline.records import (
@@ -175,6 +176,23 @@ def plan_logprobs(prompts: Sequence[Prompt], policies: Sequence[str], ctx: PlanC
     return StepPlan(status, groups.estimates())
 
 
+def plan_draw_logprobs(prompts: Sequence[Prompt], policies: Sequence[str], ctx: PlanContext,
+                       responses: Mapping[str, Sequence[CurrentResponse]] | None = None) -> StepPlan:
+    """The draw log-probs step, on the target policies' ``responses`` (default: the current ones)."""
+    roles = ctx.roles
+    logs = draw_logs(roles, policies)
+    if responses is None:
+        responses = target_responses(ctx.paths, prompts, logs)
+    rows = {log.name: read_log(ctx.paths.draw_logprobs(log.target, log.scorer)) for log in logs}
+    tally, todo = draw_logprobs_todo(logs, roles, ctx.settings, responses, rows)
+    groups = _Groups(ctx)
+    for log, response in todo:
+        role = roles.policies[log.scorer]
+        chars = TEMPLATE_CHARS + len(role.system_prompt or "") + len(response.prompt.prompt) + len(response.response)
+        groups.add(role, tokens(chars), 0, False)
+    return StepPlan(draw_logprobs_status(roles, logs, tally), groups.estimates())
+
+
 # ---- planning a whole run ----------------------------------------------------------
 
 
@@ -186,6 +204,8 @@ def plan_run(prompts: Sequence[Prompt], prompts_status: StepStatus, ctx: PlanCon
     steps = [StepPlan(prompts_status, ()), responses_plan]
     steps.extend(plan_scores(kind, prompts, policies, ctx, after) for kind in ("judge", "oracle"))
     steps.append(plan_logprobs(prompts, policies, ctx, after[ctx.roles.logging_policy]))
+    if ctx.settings.draw_logprobs:
+        steps.append(plan_draw_logprobs(prompts, policies, ctx, after))
     return RunPlan(tuple(steps), dataset_rows=len(prompts))
 
 

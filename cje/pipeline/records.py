@@ -14,10 +14,16 @@ that identify texts and settings, and whether a stored row is finished work.
                                        text it scored
       logprobs/{policy}_logprobs.jsonl append-only log: log-prob of the *base* response
                                        under {policy}, with that response's hash
+      logprobs/{target}_draws_under_{policy}.jsonl
+                                       append-only log: log-prob of {target}'s own response
+                                       under {policy} ({target} itself and the logging
+                                       policy), with that response's hash
       responses/{policy}_responses.jsonl
                                        a view, rewritten atomically at the end of each
                                        step: one row per current prompt, the response or
-                                       the failure, judge_score / oracle_label merged in
+                                       the failure, judge_score / oracle_label merged in,
+                                       and for a target policy its response's log-probs
+                                       under itself and the logging policy
                                        (these are the fresh draws the analysis reads)
       cje_dataset.jsonl                the analysis input
       .cje.lock                        held while a run writes here
@@ -92,6 +98,10 @@ class DataPaths:
 
     def logprobs(self, policy: str) -> Path:
         return self.root / "logprobs" / f"{policy}_logprobs.jsonl"
+
+    def draw_logprobs(self, target: str, policy: str) -> Path:
+        """The log-probs of ``target``'s own responses under ``policy``."""
+        return self.root / "logprobs" / f"{target}_draws_under_{policy}.jsonl"
 
 
 def locate_responses_file(path: Path) -> tuple[DataPaths, str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from cje.api.endpoints import Role
 from cje.pipeline.dataset import DatasetReport, build_dataset, refresh_views
+from cje.pipeline.draw_logprobs import compute_draw_logprobs
 from cje.pipeline.generation import generate_responses
 from cje.pipeline.logprobs import compute_logprobs
 from cje.pipeline.plan import PlanContext, RunPlan, plan_run
@@ -67,6 +68,8 @@ def run_pipeline(
             steps.append(add_scores(kind, prompts, policies, ctx))
             refresh_views(paths, prompts, roles, settings, policies)
         steps.append(compute_logprobs(prompts, policies, ctx))
+        if settings.draw_logprobs:
+            steps.append(compute_draw_logprobs(prompts, policies, ctx))
     dataset = build_dataset(paths, prompts, roles, settings)
     return PipelineReport(prepared, tuple(steps), dataset, dict(connections.retries))
 

@@ -75,6 +75,9 @@ class RunSettings:
     ``probe_fraction`` of each target policy's rows (a probe slice for the
     analysis's transport check); both subsets are chosen by a seeded hash of
     ``prompt_id``, so a smaller fraction is a subset of a larger one.
+    ``draw_logprobs``: also teacher-force each target policy's own responses
+    under itself and under the logging policy (the analysis's target coverage:
+    how much of what the target writes the logger could have written).
     """
 
     seed: int = 42
@@ -83,6 +86,7 @@ class RunSettings:
     probe_fraction: float = 0.05
     max_parse_attempts: int = 3
     mode: ResumeMode = ResumeMode.RESUME
+    draw_logprobs: bool = True
 
     def __post_init__(self) -> None:
         _at_least(self.max_tokens, 1, "max tokens")

@@ -57,12 +57,13 @@ def options(name: str) -> dict[str, click.Option]:
 
 
 def shown_default(option: click.Option) -> str:
-    """The default as a user would type it: what ``--help`` shows, ``off`` for a
-    flag, ``required``, or ``none`` when the option is simply absent by default."""
+    """The default as a user would type it: what ``--help`` shows, ``on`` or
+    ``off`` for a flag, ``required``, or ``none`` when the option is simply
+    absent by default."""
     if isinstance(option.show_default, str):
         return option.show_default
     if option.is_flag:
-        return "off"
+        return "on" if option.default is True else "off"
     if option.required:
         return "required"
     default = option.default

@@ -50,6 +50,35 @@ def test_pipeline_logprobs_equal_the_worlds_exact_values(clean_sim, tmp_path):
     assert truncated > 0  # --max-tokens 40 cut some responses; they still score as their candidate
     methods = {r["method"] for p in pc.POLICIES for r in read_log(paths.logprobs(p)).values()}
     assert methods == {"text_offset"}  # one call per log-prob
+    _assert_draws_carry_exact_logprobs(clean_sim, paths)
+
+
+def _assert_draws_carry_exact_logprobs(sim, paths):
+    """Each target's own responses, in its view, under itself and the logger."""
+    logger = pc.POLICIES[ROLES.logging_policy]
+    logger_world = sim.app.router.policy(logger.model, logger.system_prompt)
+    for name in ROLES.target_policies:
+        role = pc.POLICIES[name]
+        own_world = sim.app.router.policy(role.model, role.system_prompt)
+        view = [r for r in read_jsonl(paths.responses(name)) if isinstance(r.get("response"), str)]
+        assert view
+        for row in view:
+            world = sim.app.view.prompt(row["prompt"])
+            match = world.match(row["response"])
+            own = float(world.log_policy(own_world, role.temperature)[match.index])
+            under_logger = float(world.log_policy(logger_world, logger.temperature)[match.index])
+            assert row["target_policy_logprob"] == pytest.approx(own, abs=1e-9)
+            assert row["base_policy_logprob"] == pytest.approx(under_logger, abs=1e-9)
+
+
+def test_without_draw_logprobs_the_views_carry_none_and_no_request_is_made(clean_sim, tmp_path):
+    paths = DataPaths(tmp_path / "data")
+    spec = PromptSpec(n_samples=4, seed=3, prompts_file=small_prompts_file(tmp_path, 30))
+    run_pipeline(spec, ROLES, run_settings(max_tokens=40, draw_logprobs=False), api=fast_api(), paths=paths,
+                 reporter=SilentReporter(), env=env_for(clean_sim))
+    assert not list((paths.root / "logprobs").glob("*_draws_under_*.jsonl"))
+    for name in ROLES.target_policies:
+        assert all("target_policy_logprob" not in row for row in read_jsonl(paths.responses(name)))
 
 
 def response_for(prompt_text: str, response: str) -> CurrentResponse:

@@ -75,7 +75,8 @@ def test_failures_are_reported_regenerated_and_their_stale_values_recomputed(cle
     judged = after["by_model"][pc.JUDGE.model] - before["by_model"][pc.JUDGE.model]
     assert judged == 1 + int(changed["premium"])  # exactly the regenerated texts
     echoes = after["by_path"][COMPLETIONS] - before["by_path"][COMPLETIONS]
-    assert echoes == len(pc.POLICIES)  # the new base text only
+    # the new base text under every policy, a new premium text under premium and base
+    assert echoes == len(pc.POLICIES) + 2 * int(changed["premium"])
     assert after["by_path"][CHAT] - before["by_path"][CHAT] == judged + (
         after["by_model"][pc.ORACLE.model] - before["by_model"][pc.ORACLE.model])  # nothing regenerated
     assert len(read_jsonl(data.dataset)) == N

@@ -54,7 +54,9 @@ def snapshot(data_dir):
 
 def test_a_finished_run_makes_no_request_and_rewrites_nothing(clean_sim, tmp_path):
     report, first = run(clean_sim, tmp_path)
-    assert first[COMPLETIONS] == N * len(pc.POLICIES) and report.dataset.rows == N
+    # every base response under every policy, every target's own response under itself and base
+    assert first[COMPLETIONS] == N * len(pc.POLICIES) + N * 2 * (len(pc.POLICIES) - 1)
+    assert report.dataset.rows == N
     files = snapshot(tmp_path / "data")
     report, second = run(clean_sim, tmp_path)
     assert second[CHAT] == 0 and second[COMPLETIONS] == 0
