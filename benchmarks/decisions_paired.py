@@ -147,7 +147,7 @@ def tables(summary: dict[str, pd.DataFrame], order: list[str]) -> str:
 
 
 @command(help=__doc__)
-@click.option("--seeds", type=click.IntRange(1), default=200, show_default=True,
+@click.option("--seeds", type=click.IntRange(1), default=400, show_default=True,
               help="Seeds per sample size and oracle coverage.")
 @click.option("--sizes", default="500,1000,2500", show_default=True,
               help="Comma-separated prompt counts of the simulated datasets.")
