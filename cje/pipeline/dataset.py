@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cje.io.atomic import write_jsonl_atomic
-from cje.pipeline.draw_logprobs import draw_logprob_fields, draw_logs
+from cje.pipeline.draw_logprobs import current_logprob, draw_logprob_fields, draw_logs
 from cje.pipeline.errors import PipelineError, StaleDataError
 from cje.pipeline.records import (
     CurrentResponse,
@@ -224,10 +224,7 @@ def _left_out_reason(view: Row) -> str | None:
 
 def _logprob(row: Row | None, view: Row) -> float | None:
     content = {"prompt_hash": str(view["prompt_hash"]), "response_hash": str(view["response_hash"])}
-    if row is None or not is_current(row, content):
-        return None
-    value = row.get("logprob")
-    return float(value) if isinstance(value, (int, float)) else None
+    return current_logprob(row, content)
 
 
 def _dataset_row(view: Row, values: Mapping[str, float | None], roles: Roles) -> dict[str, object]:

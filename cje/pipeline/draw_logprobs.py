@@ -126,13 +126,14 @@ def draw_logprob_fields(paths: DataPaths, roles: Roles, target: str) -> Callable
 
     def fields(prompt: Prompt, response: str) -> dict[str, object]:
         content = CurrentResponse(prompt, response).content
-        return {"target_policy_logprob": _current(own.get(prompt.prompt_id), content),
-                "base_policy_logprob": _current(logger.get(prompt.prompt_id), content)}
+        return {"target_policy_logprob": current_logprob(own.get(prompt.prompt_id), content),
+                "base_policy_logprob": current_logprob(logger.get(prompt.prompt_id), content)}
 
     return fields
 
 
-def _current(row: StoredRow | None, content: Mapping[str, str]) -> float | None:
+def current_logprob(row: StoredRow | None, content: Mapping[str, str]) -> float | None:
+    """The log-prob in ``row`` if it was computed from exactly these texts."""
     if row is None or not is_current(row, content):
         return None
     value = row.get("logprob")
