@@ -5,13 +5,18 @@ back in completion order so the caller can save each one at once. On Ctrl-C no
 new task starts, results that already finished are still handed over, then the
 ``KeyboardInterrupt`` propagates; tasks in flight are abandoned, and retry
 sleeps that use ``StopSignal.sleep`` wake up and give up.
+
+Abandoned tasks are remembered (``abandoned_tasks``) for two reasons: their
+client must not be closed under them (closing a socket another thread is
+reading leaves that read hanging until the request timeout), and a command
+that ends should not wait for requests whose results nobody will read.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -22,6 +27,22 @@ from cje.api.ratelimit import RateLimiter
 logger = logging.getLogger(__name__)
 
 _POLL_SECONDS = 0.5
+
+_abandoned: set[Future[object]] = set()
+_abandoned_lock = threading.Lock()
+
+
+def abandoned_tasks() -> int:
+    """How many tasks a stopped run left running (their threads end when their request does)."""
+    with _abandoned_lock:
+        _abandoned.difference_update([f for f in _abandoned if f.done()])
+        return len(_abandoned)
+
+
+def _abandon(futures: Iterable[Future[R]]) -> None:
+    running = [f for f in futures if not f.done()]
+    with _abandoned_lock:
+        _abandoned.update(running)  # type: ignore[arg-type]
 
 K = TypeVar("K")
 R = TypeVar("R")
@@ -63,7 +84,7 @@ def run_tasks(
     concurrency: int,
     limiter: RateLimiter | None = None,
     stop: StopSignal | None = None,
-) -> Iterator[Finished[K, R]]:
+) -> Generator[Finished[K, R], None, None]:
     """Run ``(key, callable)`` tasks with at most ``concurrency`` in flight and
     yield each ``Finished`` as soon as it completes.
 
@@ -103,7 +124,7 @@ class _Runner(Generic[K, R]):
         self._next: tuple[K, Callable[[], R]] | None = None
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="cje-api")
 
-    def run(self) -> Iterator[Finished[K, R]]:
+    def run(self) -> Generator[Finished[K, R], None, None]:
         finished_cleanly = False
         try:
             yield from self._loop()
@@ -116,6 +137,7 @@ class _Runner(Generic[K, R]):
         finally:
             if not finished_cleanly:
                 self._stop.set()
+                _abandon(self._in_flight)
             # Never wait here: abandoned requests end on their own (timeout or stop).
             self._pool.shutdown(wait=False, cancel_futures=True)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -67,8 +68,11 @@ class BoundaryCommand(click.Command):
              **extra: Any) -> Any:  # click's own signature; extra goes to the context
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        sys.exit(run_guarded(lambda: click.Command.main(self, args, prog_name, complete_var,
-                                                        standalone_mode=False, **extra)))
+        status = run_guarded(lambda: click.Command.main(self, args, prog_name, complete_var,
+                                                        standalone_mode=False, **extra))
+        if _abandoned_requests():
+            _exit_now(status)
+        sys.exit(status)
 
     def invoke(self, ctx: click.Context) -> Any:
         ctrl_c.release()
@@ -133,14 +137,31 @@ def _say(message: str) -> None:
     click.echo(f"error: {message}", err=True)
 
 
+def _abandoned_requests() -> int:
+    # Only a command that sent requests has loaded the runner; --help stays light.
+    concurrency = sys.modules.get("cje.api.concurrency")
+    return concurrency.abandoned_tasks() if concurrency is not None else 0
+
+
+def _exit_now(status: int) -> None:
+    """Exit without waiting for abandoned request threads (a stopped run's
+    requests, whose results nobody will read): every log is closed and
+    fsync'd by now, so only the standard streams and log handlers need flushing."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # the reader is gone (a closed pipe): nothing left to tell it
+            continue
+    os._exit(status)
+
+
 def _interrupted() -> None:
     """One line, then exit 130 at once: threads still waiting on requests are abandoned
     (every finished row is already on disk)."""
     click.echo("\ninterrupted: stopped at your request; finished work is kept. "
                "Re-run the same command to continue.", err=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(INTERRUPTED_EXIT)
+    _exit_now(INTERRUPTED_EXIT)
 
 
 def _silence_broken_pipe() -> None:

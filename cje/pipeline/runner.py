@@ -25,14 +25,14 @@ import dataclasses
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from cje.api.client import make_client
-from cje.api.concurrency import Finished, StopSignal, run_tasks
+from cje.api.concurrency import Finished, StopSignal, abandoned_tasks, run_tasks
 from cje.api.endpoints import Endpoint, Role, resolve_endpoint
 from cje.api.health import CircuitBreaker, Probe, preflight
 from cje.api.ratelimit import RateLimiter
@@ -240,11 +240,16 @@ class Connections:
             with self._lock:
                 self._echo_max_tokens[(endpoint.base_url, endpoint.model)] = 1
 
-    def run(self, tasks: Iterable[tuple[K, Callable[[], R]]]) -> Iterator[Finished[K, R]]:
+    def run(self, tasks: Iterable[tuple[K, Callable[[], R]]]) -> Generator[Finished[K, R], None, None]:
         """``run_tasks`` with this run's concurrency, rate limit and stop signal."""
         return run_tasks(tasks, concurrency=self.api.concurrency, limiter=self._limiter, stop=self.stop)
 
     def close(self) -> None:
+        """Close the clients, unless a stopped run left requests running on them:
+        closing their sockets would leave those requests hanging until their timeout."""
+        if abandoned_tasks():
+            logger.debug("leaving the API clients open: %d abandoned requests still use them", abandoned_tasks())
+            return
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
         for client in clients:
@@ -311,14 +316,17 @@ def run_jobs(
     bar = reporter.bar(status.step, len(jobs))
     try:
         tasks = ((job.log, job.make_row) for job in jobs)
-        for finished in connections.run(tasks):
-            row = finished.value
-            logs[finished.key].append([row])
-            result.record(finished.key, row)
-            bar.advance(failed=row.get("error_type") is not None)
-            finished_rows = result.succeeded + result.failed
-            if checkpoint is not None and checkpoint_every and finished_rows % checkpoint_every == 0:
-                checkpoint()
+        # closing(): on an error in this loop (a full disk) the runner stops at once,
+        # not whenever the traceback holding it is freed.
+        with closing(connections.run(tasks)) as finished_tasks:
+            for finished in finished_tasks:
+                row = finished.value
+                logs[finished.key].append([row])
+                result.record(finished.key, row)
+                bar.advance(failed=row.get("error_type") is not None)
+                finished_rows = result.succeeded + result.failed
+                if checkpoint is not None and checkpoint_every and finished_rows % checkpoint_every == 0:
+                    checkpoint()
     finally:
         bar.close()
     return result

@@ -12,7 +12,7 @@ from itertools import pairwise
 import pytest
 
 from cje.api.client import chat
-from cje.api.concurrency import Finished, StopSignal, run_tasks
+from cje.api.concurrency import Finished, StopSignal, abandoned_tasks, run_tasks
 from cje.api.errors import MalformedResponse, Stopped
 from cje.api.ratelimit import RateLimiter
 from cje.api.retry import RetryPolicy
@@ -147,6 +147,22 @@ def test_a_consumer_that_stops_early_stops_the_run() -> None:
     assert first.key in probe.started
     assert len(probe.started) <= 4
     assert stop.is_set()
+
+
+def test_tasks_left_running_by_a_stopped_run_are_counted_until_they_end() -> None:
+    release = threading.Event()
+    before = abandoned_tasks()
+    tasks = [(0, lambda: True), (1, lambda: release.wait(5.0)), (2, lambda: release.wait(5.0))]
+    runner = run_tasks(tasks, concurrency=3)
+    assert next(runner).key == 0
+    assert abandoned_tasks() == before  # a live run abandons nothing
+    runner.close()  # its consumer failed (say, on a full disk) and closed it
+    assert abandoned_tasks() == before + 2
+    release.set()
+    deadline = time.monotonic() + 5.0
+    while abandoned_tasks() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert abandoned_tasks() == before
 
 
 def test_a_clean_run_leaves_the_stop_signal_unset() -> None:

@@ -34,6 +34,21 @@ def run_on_mount(args: list[str], directory: Path, *, size: str = "1m", readonly
     copied in), read-only if asked, in a private mount namespace; ``then`` runs
     after it in the same namespace (its output follows a line ``--- then ---``;
     the exit status is that of ``args``)."""
+    script = _mount_script(directory, size=size, readonly=readonly, fill_from=fill_from, then=then)
+    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def start_on_mount(args: list[str], directory: Path, *, size: str,
+                   env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``run_on_mount`` started, not waited for: read its pipes as it runs."""
+    script = _mount_script(directory, size=size, readonly=False, fill_from=None, then=None)
+    return subprocess.Popen(["unshare", "-m", "sh", "-c", script, "sh", *args], cwd=REPO_ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+
+def _mount_script(directory: Path, *, size: str, readonly: bool, fill_from: Path | None,
+                  then: list[str] | None) -> str:
     if not can_mount():
         pytest.skip("needs root and unshare to mount a small or read-only file system")
     directory.mkdir(parents=True, exist_ok=True)
@@ -45,9 +60,7 @@ def run_on_mount(args: list[str], directory: Path, *, size: str = "1m", readonly
     script = " && ".join(steps) + ' && { "$@"; status=$?; }'
     if then is not None:
         script += " && echo '--- then ---' && " + " ".join(shlex.quote(a) for a in then)
-    script += " ; exit ${status:-1}"
-    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", *args], cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    return script + " ; exit ${status:-1}"
 
 
 def run_with_file_limit(args: list[str], limit_bytes: int, *, timeout: float = 120,

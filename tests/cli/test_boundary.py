@@ -4,6 +4,7 @@ the path or option; Ctrl-C at any moment is one line and status 130."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ from cje.world.__main__ import main as world_main
 from cje.world.simulate import write_simulated_dataset
 from tests.conftest import REPO_ROOT
 
-from .sandbox import python, run_on_mount, run_with_file_limit
+from .sandbox import python, run_on_mount, run_with_file_limit, start_on_mount
 
 BAD_INPUT, ENVIRONMENT, INTERRUPTED = 2, 3, 130
 PROMPTS = str(REPO_ROOT / "cje" / "pipeline" / "default_prompts.jsonl")
@@ -217,6 +218,33 @@ def test_a_full_disk_while_appending_to_the_logs(tmp_path):
     assert "No space left on device (ENOSPC)" in stderr and str(data) in stderr and "Traceback" not in stderr
     kept = done.stdout.split("--- then ---")[1].split()
     assert kept and "Traceback" not in done.stderr  # what was appended before the disk filled reads back whole
+
+
+def test_a_full_disk_does_not_wait_for_requests_still_in_flight(tmp_path):
+    # Requests take 0-4 s here, so when the disk fills several are still running;
+    # their results can no longer be saved, so the command must end at once (it
+    # used to wait for them, and closing their client under them could leave one
+    # hanging until the 120 s request timeout).
+    from cje.simulator import run_simulator
+    from tests.pipeline.helpers import env_for, sim_config, small_prompts_file
+
+    config = sim_config()
+    config = dataclasses.replace(config, faults=dataclasses.replace(config.faults, latency_jitter_ms=4000.0))
+    with run_simulator(config) as sim:
+        process = start_on_mount(python(str(REPO_ROOT / "generate_arena_data.py"), "--n-samples", "40",
+                                        "--prompts-file", str(small_prompts_file(tmp_path, 40)),
+                                        "--data-dir", str(tmp_path / "tiny" / "data"), "--quiet"),
+                                 tmp_path / "tiny", size="24k", env={**os.environ, **env_for(sim)})
+        try:
+            message = process.stderr.readline()
+            said = time.monotonic()
+            status = process.wait(timeout=60)
+            waited = time.monotonic() - said
+        finally:
+            process.kill()
+            process.communicate()
+    assert status == ENVIRONMENT and "No space left on device (ENOSPC)" in message, message
+    assert waited < 1.0, f"{waited:.1f} s from the message to the exit"
 
 
 def test_a_file_size_limit_while_generating(tmp_path):
