@@ -210,8 +210,11 @@ def choose_mrdr_outcome(ctx: PolicyContext, model: RewardModel | None) -> MrdrOu
 
     MRDR refits the judge -> outcome map to minimise the omega-weighted
     squared error, the part of the DR variance the outcome model controls.
-    With few effective labels that refit is noisier than the shared map and
-    loses on its own criterion; then the shared map is kept. Both maps are
+    With few effective labels that refit is noisier than the shared map, and
+    an out-of-fold win inside the noise is no evidence it helps (on the
+    simulator such narrow wins made the estimate noisier, not less so), so the
+    refit is kept only if it wins by more than one standard error of the mean
+    per-label gain; otherwise the shared map is kept. Both maps are
     cross-fitted on the same folds, so their out-of-fold errors compare
     fairly.
     """
@@ -222,13 +225,16 @@ def choose_mrdr_outcome(ctx: PolicyContext, model: RewardModel | None) -> MrdrOu
     omega = mrdr_row_weights(_raw_weight(ctx)[labelled], ctx.mrdr_omega)
     own = _mrdr_fit(ctx, model, arrays).outcome_prediction[labelled]
     shared = model.out_of_fold[ctx.inputs.dr_rows][labelled]
-    own_error = float(np.sum(omega * (outcome - own) ** 2))
-    shared_error = float(np.sum(omega * (outcome - shared) ** 2))
-    return MrdrOutcome.OWN if own_error < shared_error else MrdrOutcome.SHARED
+    # Per-label gain of the refit on MRDR's criterion; keep the refit only if it
+    # wins by more than one standard error of the mean gain (the one-SE rule):
+    # a win inside the noise buys only the refit's extra variance.
+    gain = omega * ((outcome - shared) ** 2 - (outcome - own) ** 2)
+    margin = float(np.std(gain, ddof=1) / np.sqrt(gain.size)) if gain.size > 1 else np.inf
+    return MrdrOutcome.OWN if float(np.mean(gain)) > margin else MrdrOutcome.SHARED
 
 
 MRDR_SHARED_NOTE = ("outcome model: the shared judge -> outcome map (the policy's own omega-weighted refit "
-                    "predicted worse out of fold)")
+                    "did not predict better out of fold by more than its noise)")
 
 
 def run_mrdr(ctx: PolicyContext, model: RewardModel | None) -> Estimate:

@@ -19,7 +19,8 @@ A small floor keeps every labelled row in the fit.
 
 With a few dozen labels, or where the shared map is already right under the
 target policy, the weighted refit is only noisier: the analysis keeps it only
-where its omega-weighted out-of-fold error beats the shared map's
+where its omega-weighted out-of-fold error beats the shared map's by more than
+one standard error
 (:func:`cje.analysis.runners.choose_mrdr_outcome`).
 """
 

@@ -155,17 +155,21 @@ def test_8a_calibrated_ips_says_when_weight_calibration_moved_it():
 
 
 def test_8b_mrdr_is_not_calibrated_dr_in_disguise():
-    """MRDR's omega comes from the raw weights; where its own refit loses to
-    the shared map out of fold it keeps the shared map and says so."""
-    sim = simulate_dataset(800, seed=12)
-    result = _analyze(sim, ("mrdr", "calibrated-dr-cpo"), 0.25)
-    gaps = {}
-    for p in ("premium", "parallel_universe_prompt", "unhelpful"):
-        mrdr = result.estimate("mrdr", p)
-        gap = abs(mrdr.value - result.estimate("calibrated-dr-cpo", p).value)
-        assert gap > 1e-5 or MRDR_SHARED_NOTE in mrdr.notes
-        gaps[p] = gap
-    assert max(gaps.values()) > 1e-3
+    """MRDR's omega comes from the raw weights, so its own refit is not the shared
+    map; it keeps the refit only where the refit wins MRDR's out-of-fold criterion
+    by more than the noise (rare: with 3,000 labels and a judge whose error
+    varies by prompt, it does) and otherwise keeps the shared map and says so."""
+    kept_refit = []
+    for seed in range(3):
+        sim = _draw("prompt-dependent-judge", 40 + seed, n_prompts=3000)
+        result = _analyze(sim, ("mrdr", "calibrated-dr-cpo"), 1.0, seed)
+        for p in ("premium", "parallel_universe_prompt", "unhelpful"):
+            mrdr = result.estimate("mrdr", p)
+            gap = abs(mrdr.value - result.estimate("calibrated-dr-cpo", p).value)
+            if MRDR_SHARED_NOTE not in mrdr.notes:
+                assert gap > 1e-4
+                kept_refit.append(p)
+    assert kept_refit
 
 
 def test_8c_identical_oracle_labels_are_refused_with_the_right_reason():
