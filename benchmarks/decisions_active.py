@@ -212,6 +212,53 @@ def logged_table(frame: pd.DataFrame) -> str:
             "to 0.0606, pairwise differences of up to 11% (5% on average).\n")
 
 
+CEILING_PROMPTS, CEILING_SEED = 20_000, 1
+
+
+def _level_shares(scores: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    return np.bincount(np.searchsorted(levels, scores), minlength=levels.size) / scores.size
+
+
+def allocation_ceilings(world: WorldConfig, groups: tuple[tuple[str, ...], ...]) -> list[float]:
+    """For each group of policies: how much narrower the calibration part of
+    their intervals could get under the best possible allocation of labels over judge-score
+    levels, against labelling the logger's responses at random.
+
+    Model: each level's map value is estimated from that level's labels alone
+    (variance 1/labels there, equal noise everywhere), and a policy's estimate
+    averages the levels by its responses' shares ``p_t``. Random labels fall in
+    proportion to the logger's shares ``p_0``, giving total variance
+    ``sum_t sum_l p_t(l)^2 / p_0(l)``; the best allocation (labels in proportion
+    to ``sqrt(sum_t p_t(l)^2)``) gives ``(sum_l sqrt(sum_t p_t(l)^2))^2``. It
+    is a ceiling for the width of the whole interval too, which also carries
+    the prompts' own noise that no label reduces; isotonic pooling of
+    neighbouring levels moves it a little either way.
+    """
+    sim = simulate_dataset(CEILING_PROMPTS, seed=CEILING_SEED, config=world)
+    logged = np.asarray(sim.dataset.logged.judge_score, dtype=float)
+    levels = np.unique(logged)
+    logger_share = _level_shares(logged, levels)
+    share = {p: _level_shares(np.asarray(f.judge_score, dtype=float), levels) for p, f in sim.dataset.fresh.items()}
+    return [ceiling_from_shares(logger_share, np.array([share[p] for p in group])) for group in groups]
+
+
+def ceiling_from_shares(logger_share: np.ndarray, shares: np.ndarray) -> float:
+    """``allocation_ceilings`` from the logger's share of each level and the
+    targets' (one row per policy)."""
+    random = float(np.sum(shares**2 / logger_share))
+    best = float(np.sum(np.sqrt(np.sum(shares**2, axis=0))) ** 2)
+    return 1.0 - float(np.sqrt(best / random))
+
+
+def ceiling_table() -> str:
+    rows = [[world, *map(pct, allocation_ceilings(make(), (TARGETS, HONEST)))] for world, make in WORLDS.items()]
+    return (f"\n**The most any allocation could gain** (a model, not a run: {CEILING_PROMPTS:,} simulated prompts "
+            "per world, each judge-score level's map value estimated from its own labels; how much narrower the "
+            "calibration part of the intervals gets with the best allocation over levels than with random logged "
+            "labels, for all four target policies and for the honest three; see `allocation_ceilings`)\n\n"
+            + markdown(["world", "all: ceiling", "honest: ceiling"], rows))
+
+
 def probe_table(frame: pd.DataFrame) -> str:
     direct = frame[(frame["estimator"] == "direct") & frame["honest"]]
     rows = []
@@ -242,7 +289,7 @@ def main(seeds, budgets, probe_seeds, jobs, out, readme, quiet):
     cells = [{"world": w, "k": int(k), "seed": s} for w in WORLDS for k in budgets.split(",") for s in range(seeds)]
     logged = pd.DataFrame(run_cells(logged_cell, cells, out / "active_logged.jsonl", jobs=jobs, quiet=quiet,
                                     label="logged labels"))
-    text = logged_table(logged)
+    text = logged_table(logged) + ceiling_table()
     if probe_seeds:
         probes = pd.DataFrame(run_cells(probe_cell, [{"seed": s} for s in range(probe_seeds)],
                                         out / "active_probes.jsonl", jobs=jobs, quiet=quiet, label="probe labels"))

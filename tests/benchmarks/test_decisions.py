@@ -62,3 +62,17 @@ def test_covariate_benchmark(tmp_path):
 def test_active_benchmark(tmp_path):
     table = _run(decisions_active, ["--seeds", "1", "--budgets", "30", "--probe-seeds", "1"], tmp_path)
     assert "Logged labels" in table and "Probe labels" in table
+
+
+def test_the_allocation_ceiling_is_zero_where_targets_look_like_the_logger_and_large_where_they_do_not():
+    import numpy as np
+
+    logger = np.array([0.25, 0.25, 0.25, 0.25])
+    assert decisions_active.ceiling_from_shares(logger, np.array([logger, logger])) == pytest.approx(0.0)
+    # one target all on the logger's rarest level, one spread like the logger
+    rare = np.array([0.01, 0.33, 0.33, 0.33])
+    targets = np.array([[1.0, 0.0, 0.0, 0.0], rare])
+    assert decisions_active.ceiling_from_shares(rare, targets) > 0.5
+    # by hand for a single target: random variance sum(p_t^2 / p_0), best (sum p_t)^2 = 1
+    single = np.array([[0.5, 0.5, 0.0, 0.0]])
+    assert decisions_active.ceiling_from_shares(logger, single) == pytest.approx(1 - np.sqrt(1 / 2.0))
