@@ -244,7 +244,7 @@ def test_a_full_disk_does_not_wait_for_requests_still_in_flight(tmp_path):
             process.kill()
             process.communicate()
     assert status == ENVIRONMENT and "No space left on device (ENOSPC)" in message, message
-    assert waited < 1.0, f"{waited:.1f} s from the message to the exit"
+    assert waited < 1.5, f"{waited:.1f} s from the message to the exit"
 
 
 def test_a_file_size_limit_while_generating(tmp_path):
