@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 _POLL_SECONDS = 0.5
 
+K = TypeVar("K")
+R = TypeVar("R")
+
 _abandoned: set[Future[object]] = set()
 _abandoned_lock = threading.Lock()
 
@@ -43,9 +46,6 @@ def _abandon(futures: Iterable[Future[R]]) -> None:
     running = [f for f in futures if not f.done()]
     with _abandoned_lock:
         _abandoned.update(running)  # type: ignore[arg-type]
-
-K = TypeVar("K")
-R = TypeVar("R")
 
 
 class StopSignal:
