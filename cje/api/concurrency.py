@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from cje.api.errors import Stopped
 from cje.api.ratelimit import RateLimiter
@@ -31,7 +31,7 @@ _POLL_SECONDS = 0.5
 K = TypeVar("K")
 R = TypeVar("R")
 
-_abandoned: set[Future[object]] = set()
+_abandoned: set[Future[Any]] = set()
 _abandoned_lock = threading.Lock()
 
 
@@ -45,7 +45,7 @@ def abandoned_tasks() -> int:
 def _abandon(futures: Iterable[Future[R]]) -> None:
     running = [f for f in futures if not f.done()]
     with _abandoned_lock:
-        _abandoned.update(running)  # type: ignore[arg-type]
+        _abandoned.update(running)
 
 
 class StopSignal:

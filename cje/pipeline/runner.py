@@ -247,8 +247,9 @@ class Connections:
     def close(self) -> None:
         """Close the clients, unless a stopped run left requests running on them:
         closing their sockets would leave those requests hanging until their timeout."""
-        if abandoned_tasks():
-            logger.debug("leaving the API clients open: %d abandoned requests still use them", abandoned_tasks())
+        abandoned = abandoned_tasks()
+        if abandoned:
+            logger.debug("leaving the API clients open: %d abandoned requests still use them", abandoned)
             return
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
